@@ -1,0 +1,95 @@
+"""The build: run the stages in order (load → validate → model → charts → PDF → deck) and write
+the outputs atomically, so a failed build never leaves half a file or destroys the last good one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .assemble import assemble
+from .errors import ContentError
+from .load import load_content
+from .model import Report
+from .theme import Theme
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("load", "model", "charts", "html", "pdf", "deck")
+
+
+@dataclass
+class BuildResult:
+    report: Report
+    outputs: dict[str, Path]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def newest_content_dir(content_root: Path) -> Path:
+    years = sorted((p for p in content_root.iterdir() if p.is_dir() and p.name.isdigit()),
+                   key=lambda p: int(p.name)) if content_root.is_dir() else []
+    if not years:
+        raise ContentError(content_root, "no report folders found",
+                           hint="a report lives in a folder named after its year, e.g. content/2022")
+    return years[-1]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename over it in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None] | None) -> Iterator[None]:
+    if progress:
+        progress(stage)
+    start = time.perf_counter()
+    yield
+    timings[stage] = time.perf_counter() - start
+
+
+def build(content_dir: Path, out_dir: Path, *, styles_dir: Path | None = None,
+          formats: tuple[str, ...] = ("pdf", "pptx"),
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the report in content_dir into out_dir. Raises ContentError for content mistakes."""
+    styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
+    timings: dict[str, float] = {}
+    with _timed(timings, "load", progress):
+        theme = Theme.load(styles_dir)
+        content = load_content(Path(content_dir))
+    with _timed(timings, "model", progress):
+        report = assemble(content, styles_dir)
+    stem = f"impact-report-{report.meta.year}"
+    outputs: dict[str, Path] = {}
+    rendered: dict[str, bytes] = {}
+    if "pdf" in formats:
+        from .pdf import chart_svgs, render_html, render_pdf
+        with _timed(timings, "charts", progress):
+            svgs = chart_svgs(report, theme)
+        with _timed(timings, "html", progress):
+            html, css = render_html(report, theme, svgs)
+        with _timed(timings, "pdf", progress):
+            rendered["pdf"] = render_pdf(report, theme, html, css)
+    if "pptx" in formats:
+        from .deck import render_deck
+        with _timed(timings, "deck", progress):
+            rendered["pptx"] = render_deck(report, theme)
+    # Only write once everything rendered, so both files always come from the same content.
+    for kind, data in rendered.items():
+        path = Path(out_dir) / f"{stem}.{kind}"
+        write_atomic(path, data)
+        outputs[kind] = path
+    return BuildResult(report, outputs, timings)

@@ -1,0 +1,109 @@
+"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`.
+
+Content mistakes are printed as plain messages naming file and line, with a non-zero exit and no
+traceback; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from . import __version__
+from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
+from .errors import ContentError
+
+STAGE_WORDS = {"load": "Reading and checking content and data", "model": "Binding numbers into the text",
+               "charts": "Drawing charts", "html": "Laying out pages", "pdf": "Writing the tagged PDF",
+               "deck": "Writing the slide deck"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="impact-report",
+        description="Build an accessible annual impact report (tagged PDF/UA-1 and a PowerPoint deck) "
+                    "from a content folder of Markdown text and CSV data.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    b = sub.add_parser("build", help="build the PDF and the deck from a content folder",
+                       description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
+                                   "table and control total, and write impact-report-YEAR.pdf and .pptx. "
+                                   "Existing outputs are replaced only when the whole build succeeds.")
+    b.add_argument("content_dir", nargs="?", type=Path, metavar="CONTENT_DIR",
+                   help="the report folder to build (default: the newest year under content/)")
+    b.add_argument("--out", type=Path, metavar="DIR",
+                   help="where to write the outputs (default: output/YEAR/)")
+    b.add_argument("--styles", type=Path, metavar="DIR", default=None,
+                   help="theme folder with theme.toml, CSS and templates (default: styles/)")
+    b.add_argument("--only", choices=["pdf", "pptx"], default=None,
+                   help="build just one of the outputs (default: both)")
+    b.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    c = sub.add_parser("check", help="check a built deck for accessibility problems",
+                       description="Walk a built .pptx and report each accessibility finding by slide.")
+    c.add_argument("deck", type=Path, metavar="PPTX", help="the deck to check")
+    return parser
+
+
+def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    content_dir = args.content_dir or newest_content_dir(PROJECT_ROOT / "content")
+    year = content_dir.resolve().name
+    out_dir = args.out or PROJECT_ROOT / "output" / year
+    formats = (args.only,) if args.only else ("pdf", "pptx")
+    start = time.perf_counter()
+    quiet = args.quiet
+    status = None if args.quiet else console.status("Starting", spinner="dots")
+    if status:
+        status.start()
+
+    def progress(stage: str) -> None:
+        if status:
+            status.update(STAGE_WORDS.get(stage, stage) + " …")
+
+    try:
+        result = build(content_dir, out_dir, styles_dir=args.styles, formats=formats, progress=progress)
+    finally:
+        if status:
+            status.stop()
+    if not quiet:
+        for stage in STAGES:
+            if stage in result.timings:
+                console.print(f"  [green]✓[/] {STAGE_WORDS[stage]:<40} {result.timings[stage]:6.2f} s")
+        for path in result.outputs.values():
+            shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+            console.print(f"[bold]Wrote[/] {shown}")
+        console.print(f"Done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from .check import check_deck
+    if not args.deck.exists():
+        raise ContentError(args.deck, "no such file", hint="build the report first: impact-report build")
+    findings = check_deck(args.deck)
+    for f in findings:
+        console.print(f"slide {f.slide}: [{f.rule}] {f.message}")
+    console.print(f"{len(findings)} finding(s)")
+    return 1 if findings else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        return {"build": _build, "check": _check}[args.command](args, console, errors)
+    except ContentError as e:
+        errors.print("[bold red]Build failed[/]; nothing was overwritten.", highlight=False)
+        errors.print(e.describe(), markup=False, highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("Interrupted; nothing was overwritten.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The one exception for mistakes in the content, printed without a traceback by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ContentError(Exception):
+    """A mistake a content editor can fix: names the file, the place in it, and what to do."""
+
+    def __init__(self, path: Path | str | None, message: str, *, line: int | None = None,
+                 where: str | None = None, hint: str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.where = where
+        self.message = message
+        self.hint = hint
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        place = ""
+        if self.path is not None:
+            place = str(self.path)
+            if self.line is not None:
+                place += f", line {self.line}"
+        if self.where:
+            place = f"{place}, {self.where}" if place else self.where
+        text = f"{place}: {self.message}" if place else self.message
+        if self.hint:
+            text += f"\n  → {self.hint}"
+        return text
+
+
+class ContentErrors(ContentError):
+    """Several content mistakes found in one pass, reported together so the editor fixes them at once."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        self.errors = errors
+        Exception.__init__(self, self.describe())
+
+    def describe(self) -> str:  # type: ignore[override]
+        head = f"{len(self.errors)} problems found in the content:" if len(self.errors) > 1 else ""
+        body = "\n".join(e.describe() for e in self.errors)
+        return f"{head}\n{body}" if head else body

@@ -1,0 +1,73 @@
+"""How numbers are written in prose, tables, charts and slides: one place, so they always agree."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+
+def _check(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"the {name} filter needs a number, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def number(value: object, decimals: int = 0) -> str:
+    """12345.6 → '12,346'; number(1) → '12,345.6'."""
+    v = _check(value, "number")
+    return f"{v:,.{decimals}f}"
+
+
+def percent(value: object, decimals: int = 0) -> str:
+    """A value already in percent (0–100): 20.929 → percent(2) → '20.93%'."""
+    v = _check(value, "percent")
+    return f"{v:,.{decimals}f}%"
+
+
+def share_percent(value: float, decimals: int = 1) -> str:
+    """A share of a total; a small non-zero share shows as '<0.1%' rather than a misleading '0.0%'."""
+    smallest = 10 ** -decimals
+    if 0 < value < smallest:
+        return f"<{smallest:.{decimals}f}%"
+    return percent(value, decimals)
+
+
+def millions(value: object, decimals: int = 1) -> str:
+    """31901234 → '31.9 million'."""
+    v = _check(value, "millions")
+    return f"{v / 1_000_000:,.{decimals}f} million"
+
+
+def compact(value: object) -> str:
+    """Short form for chart labels and big numbers: 31901234 → '31.9M', 80524 → '80,524'."""
+    v = _check(value, "compact")
+    if abs(v) >= 1_000_000:
+        return f"{v / 1_000_000:,.1f}M"
+    if isinstance(v, float) and not v.is_integer():
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:,.0f}"
+
+
+def change(old: object, new: object) -> float:
+    """Percentage change from old to new: change(337195, 359094) → 6.49…"""
+    o, n = _check(old, "change"), _check(new, "change")
+    if o == 0:
+        raise ValueError("change() cannot compare with a starting value of zero")
+    return (n - o) / o * 100.0
+
+
+def decimals_of(values: list) -> int:
+    """How many decimals the data itself was written with, so tables show it as published."""
+    best = 0
+    for v in values:
+        if isinstance(v, float) and not v.is_integer():
+            best = max(best, len(repr(v).split(".")[1]))
+    return best
+
+
+def format_value(value: object, unit: str, decimals: int = 0) -> str:
+    """A data value in a table cell or chart label, by its unit."""
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return percent(value, decimals)
+    return number(value, decimals)

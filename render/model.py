@@ -1,0 +1,270 @@
+"""The report as one immutable object: what every renderer (PDF, deck) receives.
+
+Renderers never read files; they read this model. Everything here is already validated and every
+number already bound, so a renderer only decides how things look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a data table, as its Table Schema describes it."""
+
+    name: str
+    type: str  # "string", "integer" or "number"
+    title: str
+    description: str = ""
+    unit: str = ""
+    required: bool = True
+    enum: tuple[str, ...] = ()
+    minimum: float | None = None
+    pattern: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("integer", "number")
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A validated tidy table: typed rows, in file order, with the schema that describes them."""
+
+    name: str
+    title: str
+    description: str
+    source: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    path: Path
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    def column(self, name: str) -> list:
+        i = self._index(name)
+        return [row[i] for row in self.rows]
+
+    @property
+    def dimensions(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.is_numeric)
+
+    @property
+    def measures(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.is_numeric)
+
+    def categories(self, name: str) -> list[str]:
+        """Distinct values of a column in display order: the schema's enum order, else file order."""
+        present = list(dict.fromkeys(self.column(name)))
+        enum = self.field(name).enum
+        if enum:
+            return [v for v in enum if v in present]
+        return present
+
+    def _index(self, name: str) -> int:
+        for i, f in enumerate(self.fields):
+            if f.name == name:
+                return i
+        known = ", ".join(f.name for f in self.fields)
+        raise KeyError(f"table {self.name!r} has no column {name!r} (columns: {known})")
+
+    def _measure(self, measure: str | None) -> str:
+        if measure is not None:
+            self._index(measure)
+            return measure
+        numeric = self.measures
+        if len(numeric) != 1:
+            names = ", ".join(f.name for f in numeric)
+            raise KeyError(f"table {self.name!r} has several numeric columns ({names}); name one")
+        return numeric[0].name
+
+    def matching(self, where: dict[str, str]) -> list[tuple]:
+        indexed = [(self._index(k), v) for k, v in where.items()]
+        for k, v in where.items():
+            if v not in self.column(k):
+                raise KeyError(f"table {self.name!r} has no row with {k} = {v!r}")
+        return [row for row in self.rows if all(row[i] == v for i, v in indexed)]
+
+    def total(self, measure: str | None = None, **where: str) -> int | float:
+        """Sum of a numeric column over the rows matching `where` (all rows when empty)."""
+        m = self._index(self._measure(measure))
+        return sum(row[m] for row in self.matching(where))
+
+    def share(self, measure: str | None = None, **where: str) -> float:
+        """The matching rows' percentage (0–100) of the column's grand total."""
+        measure = self._measure(measure)
+        whole = self.total(measure)
+        return 100.0 * self.total(measure, **where) / whole if whole else 0.0
+
+    def value(self, measure: str | None = None, **where: str) -> int | float:
+        """The value of exactly one matching row."""
+        rows = self.matching(where)
+        if len(rows) != 1:
+            raise KeyError(f"table {self.name!r}: {len(rows)} rows match {where}, expected one")
+        return rows[0][self._index(self._measure(measure))]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A stand-alone figure from facts.csv, such as the number of hotline calls."""
+
+    key: str
+    value: int | float
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """The numbers a chart draws: labelled values, already aggregated and ordered."""
+
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    group_labels: tuple[str, ...] = ()  # heatmap columns; empty for a simple series
+    matrix: tuple[tuple[float, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart declared in report.toml, with its data and its words (title, alt text, caption)."""
+
+    id: str
+    kind: str  # "bar" or "heatmap"
+    title: str
+    table: str
+    series: Series
+    value_label: str  # axis title, e.g. "Children"
+    unit: str  # "children", "percent" …
+    alt: str
+    alt_by_author: bool
+    caption: str
+    scale: str = "linear"  # or "log"
+    note: str = ""  # e.g. "Top 15 of 54 states and territories; all are in the table."
+    show_share: bool = False
+    short_labels: dict[str, str] = field(default_factory=dict, hash=False)  # long category → chart label
+    share_decimals: int = 1
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A data table laid out for reading: caption, header row, row headers, body and total row."""
+
+    id: str
+    caption: str
+    table: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]  # first cell of each row is its row header
+    totals: tuple[Cell, ...] | None
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A run of narrative Markdown with every data expression already replaced by its value."""
+
+    markdown: str
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    chart_id: str
+
+
+@dataclass(frozen=True)
+class TableRef:
+    table_id: str
+
+
+Block = Union[Prose, ChartRef, TableRef]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One Markdown file: a chapter opener (level 1) or a section inside a chapter (level 2)."""
+
+    id: str
+    title: str
+    level: int
+    blocks: tuple[Block, ...]
+    path: Path
+
+    @property
+    def chart_ids(self) -> tuple[str, ...]:
+        return tuple(b.chart_id for b in self.blocks if isinstance(b, ChartRef))
+
+    @property
+    def table_ids(self) -> tuple[str, ...]:
+        return tuple(b.table_id for b in self.blocks if isinstance(b, TableRef))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline number for the 'at a glance' page and a big-number slide."""
+
+    value: str  # formatted, e.g. "32,059,029"
+    label: str
+    source: str
+    section: str
+
+
+@dataclass(frozen=True)
+class DeckPlan:
+    """What the deck shows, from report.toml's [deck] table (defaults when absent)."""
+
+    sections: tuple[str, ...]
+    charts: tuple[str, ...]
+    tables: tuple[str, ...]
+    max_table_rows: int
+    closing: str
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    title: str
+    subtitle: str
+    year: int
+    published_year: int
+    organisation: str
+    language: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    tagline: str = ""
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer needs, validated and bound."""
+
+    meta: ReportMeta
+    sections: tuple[Section, ...]
+    tables: dict[str, DataTable] = field(hash=False)
+    facts: dict[str, Fact] = field(hash=False)
+    charts: dict[str, Chart] = field(hash=False)
+    table_views: dict[str, TableView] = field(hash=False)
+    headlines: tuple[Headline, ...] = ()
+    deck: DeckPlan | None = None
+    content_dir: Path | None = None
+    styles_dir: Path | None = None
+
+    def section(self, section_id: str) -> Section:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)

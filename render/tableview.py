@@ -1,0 +1,79 @@
+"""Lay a tidy data table out for reading: row headers, spread columns, totals and shares.
+
+Totals and shares are computed here from the data, never stored, so a table always adds up.
+"""
+
+from __future__ import annotations
+
+from .errors import ContentError
+from .formatting import decimals_of, format_value, percent, share_percent
+from .model import Cell, DataTable, TableView
+
+
+def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: str,
+               config_path) -> TableView:
+    def fail(message: str) -> ContentError:
+        return ContentError(config_path, f"[tables.{view_id}]: {message}",
+                            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields))
+
+    rows_field = spec.get("rows")
+    if rows_field not in [f.name for f in table.dimensions]:
+        raise fail(f"rows = {rows_field!r} is not a text column of {table.name}")
+    row_labels = table.categories(rows_field)
+    totals = bool(spec.get("totals", False))
+    columns_field = spec.get("columns")
+
+    if columns_field:
+        if columns_field not in [f.name for f in table.dimensions]:
+            raise fail(f"columns = {columns_field!r} is not a text column of {table.name}")
+        if len(table.measures) != 1:
+            raise fail("spreading over columns needs a table with exactly one numeric column")
+        measure = table.measures[0]
+        decimals = decimals_of(table.column(measure.name))
+        col_labels = table.categories(columns_field)
+        header = [table.field(rows_field).title, *col_labels] + (["Total"] if totals else [])
+        rows = []
+        for r in row_labels:
+            values = [table.total(measure.name, **{rows_field: r, columns_field: c}) for c in col_labels]
+            cells = [Cell(r)] + [Cell(format_value(v, measure.unit, decimals), True) for v in values]
+            if totals:
+                cells.append(Cell(format_value(sum(values), measure.unit, decimals), True))
+            rows.append(tuple(cells))
+        total_row = None
+        if totals:
+            col_totals = [table.total(measure.name, **{columns_field: c}) for c in col_labels]
+            total_row = tuple([Cell("Total")] + [Cell(format_value(v, measure.unit, decimals), True)
+                                                 for v in col_totals + [sum(col_totals)]])
+    else:
+        names = spec.get("values") or [m.name for m in table.measures]
+        measures = []
+        for name in names:
+            if name not in [m.name for m in table.measures]:
+                raise fail(f"values: {name!r} is not a numeric column of {table.name}")
+            measures.append(table.field(name))
+        share = bool(spec.get("share", False))
+        share_decimals = int(spec.get("share_decimals", 1))
+        header = [table.field(rows_field).title] + [m.title for m in measures]
+        if share:
+            header.append("Share of total")
+        rows = []
+        for r in row_labels:
+            cells = [Cell(r)]
+            for m in measures:
+                d = decimals_of(table.column(m.name))
+                cells.append(Cell(format_value(table.total(m.name, **{rows_field: r}), m.unit, d), True))
+            if share:
+                cells.append(Cell(share_percent(table.share(measures[0].name, **{rows_field: r}), share_decimals), True))
+            rows.append(tuple(cells))
+        total_row = None
+        if totals:
+            if any(m.unit == "percent" for m in measures):
+                raise fail("percentages cannot be totalled; remove `totals`")
+            total_cells = [Cell("Total")]
+            for m in measures:
+                total_cells.append(Cell(format_value(table.total(m.name), m.unit, 0), True))
+            if share:
+                total_cells.append(Cell(percent(100, share_decimals), True))
+            total_row = tuple(total_cells)
+    return TableView(id=view_id, caption=caption, table=table.name, header=tuple(header),
+                     rows=tuple(rows), totals=total_row, note=note, source=table.source)

@@ -1,0 +1,247 @@
+"""Validate data files against their schemas and published control totals, before anything renders.
+
+A data mistake must never turn into a silently different number, so every check here names the file,
+the line and the column, what it found, and what it expected. Schemas follow the Frictionless Table
+Schema format (fields, types, constraints, primaryKey); we check the subset the reports use, with
+error messages written for spreadsheet users.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import math
+import re
+from pathlib import Path
+from string import ascii_uppercase
+
+from .errors import ContentError, ContentErrors
+from .model import DataTable, Field
+
+MAX_ERRORS_PER_FILE = 20
+INTEGER = re.compile(r"^[+-]?\d+$")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def cell_name(column_index: int, line: int) -> str:
+    """Spreadsheet-style cell reference (C6) so an editor can jump straight to the cell."""
+    letters, n = "", column_index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = ascii_uppercase[r] + letters
+    return f"{letters}{line}"
+
+
+def read_schema(path: Path) -> dict:
+    if not path.exists():
+        raise ContentError(path, "the schema file is missing",
+                           hint=f"every data table needs a schema beside it: create {path.name}")
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ContentError(path, f"the schema is not valid JSON: {e.msg}", line=e.lineno) from None
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
+        raise ContentError(path, 'the schema needs a "fields" list describing each column')
+    return schema
+
+
+def fields_from_schema(schema: dict, path: Path) -> tuple[Field, ...]:
+    fields = []
+    for i, spec in enumerate(schema["fields"]):
+        if not isinstance(spec, dict) or "name" not in spec:
+            raise ContentError(path, f'field number {i + 1} has no "name"')
+        ftype = spec.get("type", "string")
+        if ftype not in ("string", "integer", "number"):
+            raise ContentError(path, f'field "{spec["name"]}" has type "{ftype}"',
+                               hint='use "string", "integer" or "number"')
+        c = spec.get("constraints", {})
+        fields.append(Field(
+            name=spec["name"], type=ftype, title=spec.get("title", spec["name"]),
+            description=spec.get("description", ""), unit=spec.get("unit", ""),
+            required=bool(c.get("required", False)), enum=tuple(c.get("enum", ())),
+            minimum=c.get("minimum"), pattern=c.get("pattern"),
+        ))
+    return tuple(fields)
+
+
+def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> object:
+    """Turn one CSV cell into a typed value or raise an error naming the cell."""
+    if text == "":
+        if f.required:
+            raise ContentError(path, f"the {f.title.lower()} is empty", line=line, where=where,
+                               hint="fill in the cell; every row needs a value here")
+        return None
+    if f.type == "integer":
+        if not INTEGER.match(text):
+            hint = "write whole numbers without thousands separators or decimals, e.g. 2999"
+            if re.fullmatch(r"[+-]?\d{1,3}([,.\s]\d{3})+", text):
+                digits = re.sub(r"[,.\s]", "", text)
+                hint = f"remove the thousands separators: write {digits}"
+            raise ContentError(path, f"found {text!r} where a whole number was expected",
+                               line=line, where=where, hint=hint)
+        value: object = int(text)
+    elif f.type == "number":
+        if not NUMBER.match(text):
+            hint = "write a plain number with a dot for decimals and no % sign, e.g. 38.22"
+            raise ContentError(path, f"found {text!r} where a number was expected",
+                               line=line, where=where, hint=hint)
+        value = float(text) if any(ch in text for ch in ".eE") else int(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ContentError(path, f"found {text!r} where a number was expected", line=line, where=where)
+    else:
+        value = text
+        if f.enum and text not in f.enum:
+            close = difflib.get_close_matches(text, f.enum, n=1)
+            hint = (f"did you mean {close[0]!r}?" if close else
+                    "use one of: " + ", ".join(repr(v) for v in f.enum))
+            hint += " (new categories are added to the list in the schema file)"
+            raise ContentError(path, f"{text!r} is not a known {f.title.lower()}",
+                               line=line, where=where, hint=hint)
+        if f.pattern and not re.fullmatch(f.pattern, text):
+            raise ContentError(path, f"{text!r} does not have the expected form ({f.description or f.pattern})",
+                               line=line, where=where)
+    if f.minimum is not None and isinstance(value, (int, float)) and value < f.minimum:
+        raise ContentError(path, f"found {text}, below the smallest allowed value {f.minimum:g}",
+                           line=line, where=where)
+    return value
+
+
+def read_table(csv_path: Path) -> DataTable:
+    """Read one CSV with its schema (NAME.schema.json beside it) into a validated DataTable."""
+    schema_path = csv_path.with_name(csv_path.stem + ".schema.json")
+    schema = read_schema(schema_path)
+    fields = fields_from_schema(schema, schema_path)
+    names = [f.name for f in fields]
+    errors: list[ContentError] = []
+
+    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ContentError(csv_path, "the file is empty", hint="the first line must name the columns: "
+                           + ",".join(names)) from None
+    header = [h.strip() for h in header]
+    if len(header) == 1 and ";" in header[0]:
+        raise ContentError(csv_path, "the header is one cell containing semicolons", line=1,
+                           hint="save the file as CSV with commas as separators (not semicolons)")
+    missing = [n for n in names if n not in header]
+    extra = [h for h in header if h not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append("missing column(s) " + ", ".join(repr(m) for m in missing))
+        if extra:
+            parts.append("unexpected column(s) " + ", ".join(repr(x) for x in extra))
+        raise ContentError(csv_path, "; ".join(parts), line=1,
+                           hint="the header must be exactly: " + ",".join(names)
+                           + f" (as described in {schema_path.name})")
+    order = [header.index(n) for n in names]
+
+    rows: list[tuple] = []
+    seen_keys: dict[tuple, int] = {}
+    key_idx = [names.index(k) for k in schema.get("primaryKey", [])]
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            errors.append(ContentError(csv_path, f"the line cannot be read as CSV ({e})",
+                                       line=reader.line_num, hint="check the quotes on this line"))
+            break
+        line = reader.line_num
+        if not raw or all(c.strip() == "" for c in raw):
+            continue
+        if len(raw) != len(header):
+            if len(raw) == 1 and ";" in raw[0]:
+                msg, hint = ("the row is one cell containing semicolons",
+                             "separate the values with commas, not semicolons")
+            else:
+                msg = f"the row has {len(raw)} values but the header has {len(header)} columns"
+                hint = ("a value containing a comma must be put in double quotes"
+                        if len(raw) > len(header) else "fill in every column")
+            errors.append(ContentError(csv_path, msg, line=line, hint=hint))
+        else:
+            values = []
+            ok = True
+            for f, col in zip(fields, order):
+                where = f"column {f.name!r} (cell {cell_name(col, line)})"
+                try:
+                    values.append(_parse_cell(raw[col].strip(), f, where, csv_path, line))
+                except ContentError as e:
+                    errors.append(e)
+                    ok = False
+            if ok:
+                key = tuple(values[i] for i in key_idx)
+                if key_idx and key in seen_keys:
+                    label = ", ".join(f"{names[i]}={values[i]!r}" for i in key_idx)
+                    errors.append(ContentError(csv_path, f"duplicate row for {label}", line=line,
+                                               hint=f"line {seen_keys[key]} already has it; keep one"))
+                seen_keys.setdefault(key, line)
+                rows.append(tuple(values))
+        if len(errors) >= MAX_ERRORS_PER_FILE:
+            break
+    if errors:
+        raise ContentErrors(errors)
+    if not rows:
+        raise ContentError(csv_path, "the table has a header but no rows")
+    return DataTable(
+        name=csv_path.stem, title=schema.get("title", csv_path.stem),
+        description=schema.get("description", ""), source=schema.get("source", ""),
+        fields=fields, primary_key=tuple(schema.get("primaryKey", [])), rows=tuple(rows), path=csv_path,
+    )
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
+    """Compare every published total and percentage with the one computed from the data."""
+    errors: list[ContentError] = []
+    names = [f.name for f in controls.fields]
+    for line_no, row in enumerate(controls.rows, start=2):
+        c = dict(zip(names, row))
+        place = f"control total on line {line_no} of {controls.path.name}"
+        table = tables.get(c["table"])
+        if table is None:
+            errors.append(ContentError(controls.path, f"no data table named {c['table']!r}", line=line_no,
+                                       hint="use a CSV file name without .csv: " + ", ".join(sorted(tables))))
+            continue
+        where: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in (c["where"] or "").split("&"))):
+            key, _, value = part.partition("=")
+            where[key.strip()] = value.strip()
+        try:
+            if c["aggregate"] == "share":
+                computed = table.share(c["measure"], **where)
+            else:
+                computed = table.total(c["measure"], **where)
+        except KeyError as e:
+            errors.append(ContentError(controls.path, str(e).strip('"'), line=line_no))
+            continue
+        expected = c["expected"]
+        tolerance = c["tolerance"] or 0
+        if c["aggregate"] == "share":
+            decimals = len(str(expected).split(".")[1]) if "." in str(expected) else 0
+            differs = round(computed, decimals) != round(expected, decimals) and \
+                abs(computed - expected) > tolerance
+        else:
+            differs = abs(computed - expected) > tolerance
+        if differs:
+            what = "the grand total" if not where else \
+                " & ".join(f"{k} = {v!r}" for k, v in where.items())
+            kind = "percentage" if c["aggregate"] == "share" else "total"
+            shown_c = f"{computed:.4f}%" if kind == "percentage" else _fmt(computed)
+            shown_e = f"{expected}%" if kind == "percentage" else _fmt(expected)
+            errors.append(ContentError(
+                table.path,
+                f"table {table.name!r}, {what}, column {c['measure']!r}: the {kind} computed from the "
+                f"data is {shown_c} but the published {kind} is {shown_e}",
+                hint=f"check the numbers in {table.path.name}; the published figure is the {place}",
+            ))
+    if errors:
+        raise ContentErrors(errors)
