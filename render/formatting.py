@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 
@@ -31,10 +32,21 @@ def share_percent(value: float, decimals: int = 1) -> str:
     return percent(value, decimals)
 
 
-def millions(value: object, decimals: int = 1) -> str:
-    """31901234 → '31.9 million'."""
-    v = _check(value, "millions")
-    return f"{v / 1_000_000:,.{decimals}f} million"
+def millions(value: object, decimals: int = 1, round: str = "nearest") -> str:
+    """31901234 → '31.9 million'. round="down" never overstates, for "more than …" sentences:
+    33851765 → millions(0, round="down") → '33 million'."""
+    v = _check(value, "millions") / 1_000_000
+    if round == "down":
+        v = math.floor(v * 10 ** decimals) / 10 ** decimals
+    elif round != "nearest":
+        raise ValueError('millions(): round must be "nearest" or "down"')
+    return f"{v:,.{decimals}f} million"
+
+
+def one_in(value: object) -> str:
+    """A ratio written as in speech: 6 → '1 in 6'."""
+    v = _check(value, "one_in")
+    return f"1 in {v:,.0f}"
 
 
 def compact(value: object) -> str:

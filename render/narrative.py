@@ -35,7 +35,8 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                              keep_trailing_newline=True)
     env.filters.update(number=formatting.number, percent=formatting.percent,
-                       millions=formatting.millions, compact=formatting.compact)
+                       millions=formatting.millions, compact=formatting.compact,
+                       one_in=formatting.one_in)
 
     def placer(kind: str, known: set[str]):
         def place(ident: str) -> str:
