@@ -19,12 +19,24 @@ def _list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def describe_bar(title: str, labels: list[str], values: list[float], unit: str, *,
-                 category_name: str, total: float | None = None, of_count: int | None = None,
-                 scale: str = "linear", decimals: int = 0) -> str:
+def describe_bar(
+    title: str,
+    labels: list[str],
+    values: list[float],
+    unit: str,
+    *,
+    category_name: str,
+    total: float | None = None,
+    of_count: int | None = None,
+    scale: str = "linear",
+    decimals: int = 0,
+) -> str:
     """Alt text for a bar chart. `total` is the whole table's total when bars show only the top."""
     count = len(labels)
-    fmt = (lambda v: format_value(v, unit, decimals))
+
+    def fmt(value: float) -> str:
+        return format_value(value, unit, decimals)
+
     is_share = unit == "percent"
     whole = total if total is not None else sum(values)
     shape = f"Dot chart on a logarithmic scale: {title}." if scale == "log" else f"Bar chart: {title}."
@@ -55,16 +67,29 @@ def describe_bar(title: str, labels: list[str], values: list[float], unit: str, 
     return " ".join(parts)
 
 
-def describe_heatmap(title: str, row_labels: list[str], column_labels: list[str],
-                     matrix: list[list[float]], unit: str, *, row_name: str, column_name: str) -> str:
+def describe_heatmap(
+    title: str,
+    row_labels: list[str],
+    column_labels: list[str],
+    matrix: list[list[float]],
+    unit: str,
+    *,
+    row_name: str,
+    column_name: str,
+) -> str:
     """Alt text for a labelled heatmap: its shape, the largest cells, and the totals by row."""
-    cells = [(matrix[r][c], row_labels[r], column_labels[c])
-             for r in range(len(row_labels)) for c in range(len(column_labels))]
+    cells = [
+        (matrix[r][c], row_labels[r], column_labels[c])
+        for r in range(len(row_labels))
+        for c in range(len(column_labels))
+    ]
     total = sum(v for v, _, _ in cells)
     top = sorted(cells, key=lambda t: t[0], reverse=True)[:LARGEST_SHOWN]
     row_totals = [(row_labels[r], sum(matrix[r])) for r in range(len(row_labels))]
-    col_totals = [(column_labels[c], sum(matrix[r][c] for r in range(len(row_labels))))
-                  for c in range(len(column_labels))]
+    col_totals = [
+        (column_labels[c], sum(matrix[r][c] for r in range(len(row_labels))))
+        for c in range(len(column_labels))
+    ]
     top_rows = sorted(row_totals, key=lambda t: t[1], reverse=True)
     top_cols = sorted(col_totals, key=lambda t: t[1], reverse=True)
     parts = [
@@ -74,9 +99,11 @@ def describe_heatmap(title: str, row_labels: list[str], column_labels: list[str]
         " and darker cells hold more.",
         "The largest cells are " + _list([f"{r}, {c}: {number(v)}" for v, r, c in top]) + ".",
         f"By {row_name.lower()}, the largest totals are "
-        + _list([f"{label} {number(v)}" for label, v in top_rows[:3]]) + ".",
+        + _list([f"{label} {number(v)}" for label, v in top_rows[:3]])
+        + ".",
         f"By {column_name.lower()}, the largest totals are "
-        + _list([f"{label} {number(v)}" for label, v in top_cols[:3]]) + ".",
+        + _list([f"{label} {number(v)}" for label, v in top_cols[:3]])
+        + ".",
         f"Total: {number(total)} {unit}. All values are in the table that follows.",
     ]
     return " ".join(parts)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .assemble import assemble
 from .errors import ContentError
@@ -29,11 +29,19 @@ class BuildResult:
 
 
 def newest_content_dir(content_root: Path) -> Path:
-    years = sorted((p for p in content_root.iterdir() if p.is_dir() and p.name.isdigit()),
-                   key=lambda p: int(p.name)) if content_root.is_dir() else []
+    years = (
+        sorted(
+            (p for p in content_root.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)
+        )
+        if content_root.is_dir()
+        else []
+    )
     if not years:
-        raise ContentError(content_root, "no report folders found",
-                           hint="a report lives in a folder named after its year, e.g. content/2022")
+        raise ContentError(
+            content_root,
+            "no report folders found",
+            hint="a report lives in a folder named after its year, e.g. content/2022",
+        )
     return years[-1]
 
 
@@ -61,9 +69,14 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def build(content_dir: Path, out_dir: Path, *, styles_dir: Path | None = None,
-          formats: tuple[str, ...] = ("pdf", "pptx"),
-          progress: Callable[[str], None] | None = None) -> BuildResult:
+def build(
+    content_dir: Path,
+    out_dir: Path,
+    *,
+    styles_dir: Path | None = None,
+    formats: tuple[str, ...] = ("pdf", "pptx"),
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
     """Build the report in content_dir into out_dir. Raises ContentError for content mistakes."""
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
     timings: dict[str, float] = {}
@@ -77,6 +90,7 @@ def build(content_dir: Path, out_dir: Path, *, styles_dir: Path | None = None,
     rendered: dict[str, bytes] = {}
     if "pdf" in formats:
         from .pdf import chart_svgs, render_html, render_pdf
+
         with _timed(timings, "charts", progress):
             svgs = chart_svgs(report, theme)
         with _timed(timings, "html", progress):
@@ -85,6 +99,7 @@ def build(content_dir: Path, out_dir: Path, *, styles_dir: Path | None = None,
             rendered["pdf"] = render_pdf(report, theme, html, css)
     if "pptx" in formats:
         from .deck import render_deck
+
         with _timed(timings, "deck", progress):
             rendered["pptx"] = render_deck(report, theme)
     # Only write once everything rendered, so both files always come from the same content.

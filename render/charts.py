@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from functools import lru_cache
+from functools import cache
 
 import matplotlib
 
@@ -28,12 +28,25 @@ from .model import Chart, DataTable, Series  # noqa: E402
 from .theme import Theme, contrast_ratio  # noqa: E402
 
 
-def build_chart(chart_id: str, spec: dict, table: DataTable, *, title: str, caption: str,
-                author_alt: str, note: str, config_path) -> Chart:
+def build_chart(
+    chart_id: str,
+    spec: dict,
+    table: DataTable,
+    *,
+    title: str,
+    caption: str,
+    author_alt: str,
+    note: str,
+    config_path,
+) -> Chart:
     """Aggregate the table into the series the chart draws, and describe it in words."""
+
     def fail(message: str) -> ContentError:
-        return ContentError(config_path, f"[charts.{chart_id}]: {message}",
-                            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields))
+        return ContentError(
+            config_path,
+            f"[charts.{chart_id}]: {message}",
+            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields),
+        )
 
     kind = spec.get("kind", "bar")
     short_labels = dict(spec.get("labels", {}))
@@ -43,7 +56,7 @@ def build_chart(chart_id: str, spec: dict, table: DataTable, *, title: str, capt
     measure_name = spec.get("value")
     if measure_name is None:
         if len(table.measures) != 1:
-            raise fail("the table has several numeric columns: say which with value = \"…\"")
+            raise fail('the table has several numeric columns: say which with value = "…"')
         measure_name = table.measures[0].name
     if measure_name not in [m.name for m in table.measures]:
         raise fail(f"value = {measure_name!r} is not a numeric column of {table.name}")
@@ -67,32 +80,58 @@ def build_chart(chart_id: str, spec: dict, table: DataTable, *, title: str, capt
             pairs = pairs[:top]
             note = note or f"Showing the top {top} of {of_count}; every one is in the table that follows."
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
-        generated = describe_bar(title, list(series.labels), list(series.values), measure.unit,
-                                 category_name=table.field(category).title,
-                                 total=table.total(measure_name), of_count=of_count, scale=scale,
-                                 decimals=decimals_of(list(values)))
+        generated = describe_bar(
+            title,
+            list(series.labels),
+            list(series.values),
+            measure.unit,
+            category_name=table.field(category).title,
+            total=table.total(measure_name),
+            of_count=of_count,
+            scale=scale,
+            decimals=decimals_of(list(values)),
+        )
     elif kind == "heatmap":
         rows, cols = spec.get("rows"), spec.get("columns")
         for name in (rows, cols):
             if name not in [f.name for f in table.dimensions]:
                 raise fail(f"{name!r} is not a text column of {table.name}")
         row_labels, col_labels = table.categories(rows), table.categories(cols)
-        matrix = tuple(tuple(table.total(measure_name, **{rows: r, cols: c}) for c in col_labels)
-                       for r in row_labels)
+        matrix = tuple(
+            tuple(table.total(measure_name, **{rows: r, cols: c}) for c in col_labels) for r in row_labels
+        )
         series = Series(tuple(row_labels), tuple(sum(r) for r in matrix), tuple(col_labels), matrix)
-        generated = describe_heatmap(title, row_labels, col_labels, [list(r) for r in matrix],
-                                     measure.unit, row_name=table.field(rows).title,
-                                     column_name=table.field(cols).title)
+        generated = describe_heatmap(
+            title,
+            row_labels,
+            col_labels,
+            [list(r) for r in matrix],
+            measure.unit,
+            row_name=table.field(rows).title,
+            column_name=table.field(cols).title,
+        )
     else:
         raise fail(f'kind = {kind!r}: use "bar" or "heatmap"')
-    return Chart(id=chart_id, kind=kind, title=title, table=table.name, series=series,
-                 value_label=measure.title, unit=measure.unit, alt=author_alt or generated,
-                 alt_by_author=bool(author_alt), caption=caption, scale=scale, note=note,
-                 show_share=bool(spec.get("show_share", False)) and measure.unit != "percent",
-                 short_labels=short_labels, share_decimals=int(spec.get("share_decimals", 1)))
+    return Chart(
+        id=chart_id,
+        kind=kind,
+        title=title,
+        table=table.name,
+        series=series,
+        value_label=measure.title,
+        unit=measure.unit,
+        alt=author_alt or generated,
+        alt_by_author=bool(author_alt),
+        caption=caption,
+        scale=scale,
+        note=note,
+        show_share=bool(spec.get("show_share", False)) and measure.unit != "percent",
+        short_labels=short_labels,
+        share_decimals=int(spec.get("share_decimals", 1)),
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _register_fonts(files: tuple[str, ...]) -> None:
     for path in files:
         font_manager.fontManager.addfont(path)
@@ -179,10 +218,24 @@ def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
         text = format_value(value, chart.unit, decimals)
         if chart.show_share and whole:
             text += f"  ({share_percent(100 * value / whole, chart.share_decimals)})"
-        texts.append(ax.annotate(text, (x, y), xytext=(offset, 0), textcoords="offset points",
-                                 va="center", ha="left", fontsize=size, color=theme.colors["text"],
-                                 bbox={"boxstyle": "square,pad=0.15", "facecolor": theme.chart["background"],
-                                       "edgecolor": "none"}, zorder=4))
+        texts.append(
+            ax.annotate(
+                text,
+                (x, y),
+                xytext=(offset, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left",
+                fontsize=size,
+                color=theme.colors["text"],
+                bbox={
+                    "boxstyle": "square,pad=0.15",
+                    "facecolor": theme.chart["background"],
+                    "edgecolor": "none",
+                },
+                zorder=4,
+            )
+        )
     ax.set_ylabel("")
     ax.set_xlabel(chart.value_label + (" (logarithmic scale)" if chart.scale == "log" else ""))
     low = 0.0
@@ -194,8 +247,9 @@ def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(_log_ticks))
     else:
-        ax.xaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: f"{v:g}%" if chart.unit == "percent" else compact(v)))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"{v:g}%" if chart.unit == "percent" else compact(v))
+        )
     ax.grid(axis="x", linewidth=0.6)
     ax.set_axisbelow(True)
     sns.despine(ax=ax, left=True, bottom=True)
@@ -208,17 +262,33 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
     cmap = LinearSegmentedColormap.from_list("theme", ramp)
     matrix = [list(r) for r in chart.series.matrix]
     top = max(max(r) for r in matrix) or 1
-    sns.heatmap(matrix, ax=ax, cmap=cmap, vmin=0, vmax=top, cbar=False, linewidths=1,
-                linecolor=theme.chart["background"], square=False,
-                xticklabels=[_wrap(c, 11) for c in chart.series.group_labels],
-                yticklabels=list(chart.series.labels))
+    sns.heatmap(
+        matrix,
+        ax=ax,
+        cmap=cmap,
+        vmin=0,
+        vmax=top,
+        cbar=False,
+        linewidths=1,
+        linecolor=theme.chart["background"],
+        square=False,
+        xticklabels=[_wrap(c, 11) for c in chart.series.group_labels],
+        yticklabels=list(chart.series.labels),
+    )
     dark, light = theme.colors["text"], theme.colors["on_primary"]
     for r, row in enumerate(matrix):
         for c, value in enumerate(row):
             cell = to_hex(cmap(value / top))
             ink = dark if contrast_ratio(dark, cell) >= contrast_ratio(light, cell) else light
-            ax.text(c + 0.5, r + 0.5, format_value(value, chart.unit), ha="center", va="center",
-                    fontsize=size * 0.9, color=ink)
+            ax.text(
+                c + 0.5,
+                r + 0.5,
+                format_value(value, chart.unit),
+                ha="center",
+                va="center",
+                fontsize=size * 0.9,
+                color=ink,
+            )
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
     ax.set_xlabel("")
@@ -227,14 +297,14 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
     plt.setp(ax.get_yticklabels(), rotation=0)
 
 
-def _figure(chart: Chart, theme: Theme, *, width: float, size: float, height: float | None,
-            wrap: int):
+def _figure(chart: Chart, theme: Theme, *, width: float, size: float, height: float | None, wrap: int):
     with plt.rc_context(_style(theme, size)):
         n = len(chart.series.labels)
         if height is None:
             line = size / 72 * 1.3
-            tallest = max(len(_wrap(chart.short_labels.get(lbl, lbl), wrap).splitlines())
-                          for lbl in chart.series.labels)
+            tallest = max(
+                len(_wrap(chart.short_labels.get(lbl, lbl), wrap).splitlines()) for lbl in chart.series.labels
+            )
             per_row = max(0.36 * size / 10.5, tallest * line + 0.1)
             height = n * per_row + 0.8 * size / 10.5
             if chart.kind == "heatmap":
@@ -257,8 +327,14 @@ def render_svg(chart: Chart, theme: Theme) -> bytes:
 def render_png(chart: Chart, theme: Theme) -> bytes:
     """The chart for a slide: wide, large type, PNG at twice slide resolution or better."""
     k = theme.chart
-    fig = _figure(chart, theme, width=k["slide_width_in"], size=k["slide_font_size"],
-                  height=k["slide_height_in"], wrap=26)
+    fig = _figure(
+        chart,
+        theme,
+        width=k["slide_width_in"],
+        size=k["slide_font_size"],
+        height=k["slide_height_in"],
+        wrap=26,
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=k["slide_dpi"], metadata={"Software": None})
     plt.close(fig)

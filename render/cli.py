@@ -17,33 +17,57 @@ from . import __version__
 from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
 from .errors import ContentError
 
-STAGE_WORDS = {"load": "Reading and checking content and data", "model": "Binding numbers into the text",
-               "charts": "Drawing charts", "html": "Laying out pages", "pdf": "Writing the tagged PDF",
-               "deck": "Writing the slide deck"}
+STAGE_WORDS = {
+    "load": "Reading and checking content and data",
+    "model": "Binding numbers into the text",
+    "charts": "Drawing charts",
+    "html": "Laying out pages",
+    "pdf": "Writing the tagged PDF",
+    "deck": "Writing the slide deck",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="impact-report",
         description="Build an accessible annual impact report (tagged PDF/UA-1 and a PowerPoint deck) "
-                    "from a content folder of Markdown text and CSV data.")
+        "from a content folder of Markdown text and CSV data.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    b = sub.add_parser("build", help="build the PDF and the deck from a content folder",
-                       description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
-                                   "table and control total, and write impact-report-YEAR.pdf and .pptx. "
-                                   "Existing outputs are replaced only when the whole build succeeds.")
-    b.add_argument("content_dir", nargs="?", type=Path, metavar="CONTENT_DIR",
-                   help="the report folder to build (default: the newest year under content/)")
-    b.add_argument("--out", type=Path, metavar="DIR",
-                   help="where to write the outputs (default: output/YEAR/)")
-    b.add_argument("--styles", type=Path, metavar="DIR", default=None,
-                   help="theme folder with theme.toml, CSS and templates (default: styles/)")
-    b.add_argument("--only", choices=["pdf", "pptx"], default=None,
-                   help="build just one of the outputs (default: both)")
+    b = sub.add_parser(
+        "build",
+        help="build the PDF and the deck from a content folder",
+        description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
+        "table and control total, and write impact-report-YEAR.pdf and .pptx. "
+        "Existing outputs are replaced only when the whole build succeeds.",
+    )
+    b.add_argument(
+        "content_dir",
+        nargs="?",
+        type=Path,
+        metavar="CONTENT_DIR",
+        help="the report folder to build (default: the newest year under content/)",
+    )
+    b.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to write the outputs (default: output/YEAR/)"
+    )
+    b.add_argument(
+        "--styles",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="theme folder with theme.toml, CSS and templates (default: styles/)",
+    )
+    b.add_argument(
+        "--only", choices=["pdf", "pptx"], default=None, help="build just one of the outputs (default: both)"
+    )
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    c = sub.add_parser("check", help="check a built deck for accessibility problems",
-                       description="Walk a built .pptx and report each accessibility finding by slide.")
+    c = sub.add_parser(
+        "check",
+        help="check a built deck for accessibility problems",
+        description="Walk a built .pptx and report each accessibility finding by slide.",
+    )
     c.add_argument("deck", type=Path, metavar="PPTX", help="the deck to check")
     return parser
 
@@ -81,6 +105,7 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
 def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from .check import check_deck
+
     if not args.deck.exists():
         raise ContentError(args.deck, "no such file", hint="build the report first: impact-report build")
     findings = check_deck(args.deck)

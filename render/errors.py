@@ -8,8 +8,15 @@ from pathlib import Path
 class ContentError(Exception):
     """A mistake a content editor can fix: names the file, the place in it, and what to do."""
 
-    def __init__(self, path: Path | str | None, message: str, *, line: int | None = None,
-                 where: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str | None,
+        message: str,
+        *,
+        line: int | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.line = line
         self.where = where

@@ -26,7 +26,7 @@ def percent(value: object, decimals: int = 0) -> str:
 
 def share_percent(value: float, decimals: int = 1) -> str:
     """A share of a total; a small non-zero share shows as '<0.1%' rather than a misleading '0.0%'."""
-    smallest = 10 ** -decimals
+    smallest = 10**-decimals
     if 0 < value < smallest:
         return f"<{smallest:.{decimals}f}%"
     return percent(value, decimals)
@@ -37,7 +37,7 @@ def millions(value: object, decimals: int = 1, round: str = "nearest") -> str:
     33851765 → millions(0, round="down") → '33 million'."""
     v = _check(value, "millions") / 1_000_000
     if round == "down":
-        v = math.floor(v * 10 ** decimals) / 10 ** decimals
+        v = math.floor(v * 10**decimals) / 10**decimals
     elif round != "nearest":
         raise ValueError('millions(): round must be "nearest" or "down"')
     return f"{v:,.{decimals}f} million"

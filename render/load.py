@@ -19,14 +19,45 @@ FACTS = "facts"
 CONTROLS = "control_totals"
 
 # Keys report.toml may hold, so a misspelt key is an error instead of being silently ignored.
-TOP_KEYS = {"title", "subtitle", "year", "published_year", "organisation", "tagline", "website",
-            "language", "author", "subject", "keywords", "allowed_in_prose", "sections", "headlines",
-            "charts", "tables", "deck"}
+TOP_KEYS = {
+    "title",
+    "subtitle",
+    "year",
+    "published_year",
+    "organisation",
+    "tagline",
+    "website",
+    "language",
+    "author",
+    "subject",
+    "keywords",
+    "allowed_in_prose",
+    "sections",
+    "headlines",
+    "charts",
+    "tables",
+    "deck",
+}
 REQUIRED_TOP = ("title", "year", "organisation", "language", "author", "subject", "sections")
-CHART_KEYS = {"table", "kind", "category", "value", "rows", "columns", "title", "caption", "alt",
-              "scale", "sort", "top", "show_share", "share_decimals", "note", "labels"}
-TABLE_KEYS = {"table", "rows", "columns", "values", "totals", "share", "share_decimals", "caption",
-              "note"}
+CHART_KEYS = {
+    "table",
+    "kind",
+    "category",
+    "value",
+    "rows",
+    "columns",
+    "title",
+    "caption",
+    "alt",
+    "scale",
+    "sort",
+    "top",
+    "show_share",
+    "share_decimals",
+    "note",
+    "labels",
+}
+TABLE_KEYS = {"table", "rows", "columns", "values", "totals", "share", "share_decimals", "caption", "note"}
 HEADLINE_KEYS = {"value", "label", "source", "section"}
 DECK_KEYS = {"sections", "charts", "tables", "max_table_rows", "closing", "headlines"}
 
@@ -65,24 +96,33 @@ def _unknown_keys(found: dict, allowed: set[str], path: Path, text: str, context
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
-            errors.append(ContentError(path, f"unknown setting {key!r} in {context}",
-                                       line=toml_line(text, key), hint=hint))
+            errors.append(
+                ContentError(
+                    path, f"unknown setting {key!r} in {context}", line=toml_line(text, key), hint=hint
+                )
+            )
     return errors
 
 
 def read_config(root: Path) -> tuple[dict, Path, str]:
     path = root / "report.toml"
     if not path.exists():
-        raise ContentError(path, "report.toml is missing",
-                           hint="every report folder needs a report.toml with its title, year and sections")
+        raise ContentError(
+            path,
+            "report.toml is missing",
+            hint="every report folder needs a report.toml with its title, year and sections",
+        )
     text = path.read_text(encoding="utf-8")
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
-        raise ContentError(path, f"report.toml is not valid TOML: {str(e).split(' (at')[0]}",
-                           line=int(m.group(1)) if m else None,
-                           hint="check quotes, brackets and commas on that line") from None
+        raise ContentError(
+            path,
+            f"report.toml is not valid TOML: {str(e).split(' (at')[0]}",
+            line=int(m.group(1)) if m else None,
+            hint="check quotes, brackets and commas on that line",
+        ) from None
     errors = _unknown_keys(config, TOP_KEYS, path, text, "report.toml")
     for key in REQUIRED_TOP:
         if key not in config:
@@ -107,15 +147,25 @@ def read_sections(root: Path, config: dict, config_path: Path, config_text: str)
     for sid in listed:
         path = folder / f"{sid}.md"
         if not path.exists():
-            errors.append(ContentError(config_path, f"section {sid!r} is listed but {path} does not exist",
-                                       line=toml_line(config_text, f'"{sid}"'),
-                                       hint="create the file or remove the name from `sections`"))
+            errors.append(
+                ContentError(
+                    config_path,
+                    f"section {sid!r} is listed but {path} does not exist",
+                    line=toml_line(config_text, f'"{sid}"'),
+                    hint="create the file or remove the name from `sections`",
+                )
+            )
             continue
         sources.append(SectionSource(sid, path, path.read_text(encoding="utf-8")))
     for path in sorted(folder.glob("*.md")):
         if path.stem not in listed:
-            errors.append(ContentError(path, "this section is not listed in report.toml, so it would be left out",
-                                       hint=f'add "{path.stem}" to `sections` in report.toml where it belongs'))
+            errors.append(
+                ContentError(
+                    path,
+                    "this section is not listed in report.toml, so it would be left out",
+                    hint=f'add "{path.stem}" to `sections` in report.toml where it belongs',
+                )
+            )
     if len(set(listed)) != len(listed):
         dupes = sorted({s for s in listed if listed.count(s) > 1})
         errors.append(ContentError(config_path, f"sections listed twice: {', '.join(dupes)}"))
@@ -157,6 +207,7 @@ def load_content(root: Path) -> Content:
     tables, facts = read_data(root)
     clash = sorted(set(facts) & {"report", "tables", "chart", "table", "change"})
     if clash:
-        raise ContentError(root / "data" / "facts.csv", f"fact keys {clash} are reserved names",
-                           hint="rename them")
+        raise ContentError(
+            root / "data" / "facts.csv", f"fact keys {clash} are reserved names", hint="rename them"
+        )
     return Content(root, config, config_path, text, sections, tables, facts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ class TableRef:
     table_id: str
 
 
-Block = Union[Prose, ChartRef, TableRef]
+Block = Prose | ChartRef | TableRef
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,23 @@ class _ContentLookupError(Exception):
     """Raised inside a template for an unknown chart/table id; turned into a ContentError with a line."""
 
 
+def _strict(function):
+    """A filter that reports an undefined name as undefined, not as a wrong type."""
+
+    def checked(value, *args, **kwargs):
+        for given in (value, *args):
+            if isinstance(given, jinja2.Undefined):
+                given._fail_with_undefined_error()
+        return function(value, *args, **kwargs)
+
+    checked.__name__ = function.__name__
+    return checked
+
+
 def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=True)
-    env.filters.update(number=formatting.number, percent=formatting.percent,
-                       millions=formatting.millions, compact=formatting.compact,
-                       one_in=formatting.one_in)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    for name in ("number", "percent", "millions", "compact", "one_in"):
+        env.filters[name] = _strict(getattr(formatting, name))
 
     def placer(kind: str, known: set[str]):
         def place(ident: str) -> str:
@@ -45,11 +56,13 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise _ContentLookupError(f"there is no {kind} {ident!r} in report.toml{hint}")
             return f"⟦{kind}:{ident}⟧"
+
         return place
 
     env.globals.update(context)
-    env.globals.update(change=formatting.change, chart=placer("chart", chart_ids),
-                       table=placer("table", table_ids))
+    env.globals.update(
+        change=_strict(formatting.change), chart=placer("chart", chart_ids), table=placer("table", table_ids)
+    )
     return env
 
 
@@ -69,8 +82,11 @@ def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | No
         name = m.group(1) if m else ""
         names = [k for k in env.globals if not callable(env.globals[k])]
         close = difflib.get_close_matches(name, names, n=1)
-        hint = (f"did you mean {close[0]!r}?" if close else
-                "add it to data/facts.csv, or check the spelling of the table and column")
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else "add it to data/facts.csv, or check the spelling of the table and column"
+        )
         return f"{exc.message}", hint  # type: ignore[attr-defined]
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return f"template syntax error: {exc.message}", "check the {{ … }} on this line"
@@ -78,7 +94,7 @@ def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | No
         return str(exc), None
     if isinstance(exc, KeyError):
         return str(exc.args[0]) if exc.args else str(exc), "check the names against the CSV and its schema"
-    if isinstance(exc, jinja2.FilterArgumentError | TypeError | ValueError):
+    if isinstance(exc, TypeError | ValueError):
         return str(exc), "check the value given to the filter on this line"
     return f"{type(exc).__name__}: {exc}", None
 
@@ -90,8 +106,14 @@ def render_template(env: jinja2.Environment, source: str, path: Path, line: int 
         code = env.compile(source, filename=filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
         return template.render()
-    except (jinja2.TemplateError, _ContentLookupError, KeyError, TypeError, ValueError,
-            ZeroDivisionError) as exc:
+    except (
+        jinja2.TemplateError,
+        _ContentLookupError,
+        KeyError,
+        TypeError,
+        ValueError,
+        ZeroDivisionError,
+    ) as exc:
         message, hint = _explain(exc, env)
         at = _error_line(exc, filename)
         if line is not None:  # a one-line string from report.toml
@@ -108,27 +130,50 @@ def lint_prose(source: str, path: Path, allowed: list[str]) -> list[ContentError
         line = blanked.count("\n", 0, m.start()) + 1
         bang, text, url = m.groups()
         if bang:
-            errors.append(ContentError(path, "images are not placed in the narrative", line=line,
-                                       hint='charts come from data: write {{ chart("id") }} on its own line'))
+            errors.append(
+                ContentError(
+                    path,
+                    "images are not placed in the narrative",
+                    line=line,
+                    hint='charts come from data: write {{ chart("id") }} on its own line',
+                )
+            )
             continue
         errors += check_link(url, text, path, line)
     for m in AUTOLINK.finditer(blanked):
         line = blanked.count("\n", 0, m.start()) + 1
-        errors.append(ContentError(path, f"the link {m.group(1)} shows the bare address as its text",
-                                   line=line, hint="write [words that say where it goes](address)"))
+        errors.append(
+            ContentError(
+                path,
+                f"the link {m.group(1)} shows the bare address as its text",
+                line=line,
+                hint="write [words that say where it goes](address)",
+            )
+        )
     no_links = AUTOLINK.sub("", LINK.sub(lambda m: "[" + m.group(2) + "]", blanked))
     for number, text in enumerate(no_links.splitlines(), start=1):
         for m in BARE_URL.finditer(text):
-            errors.append(ContentError(path, f"bare web address {m.group(0)!r} in the text", line=number,
-                                       hint="make it a link: [words that say where it goes](address)"))
+            errors.append(
+                ContentError(
+                    path,
+                    f"bare web address {m.group(0)!r} in the text",
+                    line=number,
+                    hint="make it a link: [words that say where it goes](address)",
+                )
+            )
         for phrase in allowed:
             text = text.replace(phrase, "")
         digits = re.search(r"\S*\d\S*", text)
         if digits:
-            errors.append(ContentError(
-                path, f"a number is typed into the text: {digits.group(0)!r}", line=number,
-                hint="numbers come from the data: add it to data/facts.csv (or use a table) and write "
-                     "{{ its_key | number }}; write anecdote numbers in words"))
+            errors.append(
+                ContentError(
+                    path,
+                    f"a number is typed into the text: {digits.group(0)!r}",
+                    line=number,
+                    hint="numbers come from the data: add it to data/facts.csv (or use a table) and write "
+                    "{{ its_key | number }}; write anecdote numbers in words",
+                )
+            )
     return errors
 
 
@@ -144,19 +189,40 @@ def check_link(url: str, text: str, path: Path, line: int) -> list[ContentError]
     elif parts.scheme in ("http", "https") and ("." not in parts.netloc or " " in url):
         problem = f"the link address {url!r} is malformed (no valid host name)"
     if problem:
-        errors.append(ContentError(path, problem, line=line,
-                                   hint="write the full address, e.g. https://www.example.org/page"))
+        errors.append(
+            ContentError(
+                path, problem, line=line, hint="write the full address, e.g. https://www.example.org/page"
+            )
+        )
     visible = text.strip()
     if not visible:
-        errors.append(ContentError(path, f"the link to {url} has no text", line=line,
-                                   hint="write [words that say where it goes](address)"))
+        errors.append(
+            ContentError(
+                path,
+                f"the link to {url} has no text",
+                line=line,
+                hint="write [words that say where it goes](address)",
+            )
+        )
     elif re.match(r"(https?://|www\.)", visible):
-        errors.append(ContentError(path, f"the link text is a bare address ({visible})", line=line,
-                                   hint="use words that say where the link goes"))
+        errors.append(
+            ContentError(
+                path,
+                f"the link text is a bare address ({visible})",
+                line=line,
+                hint="use words that say where the link goes",
+            )
+        )
     elif visible.lower().strip(".") in VAGUE_LINK_TEXT:
-        errors.append(ContentError(path, f"the link text {visible!r} does not say where it goes",
-                                   line=line, hint="screen-reader users hear links out of context: "
-                                   "describe the destination, e.g. 'read about the AMBER Alert program'"))
+        errors.append(
+            ContentError(
+                path,
+                f"the link text {visible!r} does not say where it goes",
+                line=line,
+                hint="screen-reader users hear links out of context: "
+                "describe the destination, e.g. 'read about the AMBER Alert program'",
+            )
+        )
     return errors
 
 
@@ -170,8 +236,12 @@ def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[Block, ...
             prose.append(line)
             continue
         if len(markers) > 1 or line.strip() != markers[0].group(0):
-            raise ContentError(path, "a chart or table must stand alone on its own line", line=first_line + offset,
-                               hint='put {{ chart("…") }} or {{ table("…") }} on a line by itself')
+            raise ContentError(
+                path,
+                "a chart or table must stand alone on its own line",
+                line=first_line + offset,
+                hint='put {{ chart("…") }} or {{ table("…") }} on a line by itself',
+            )
         text = "\n".join(prose).strip()
         if text:
             blocks.append(Prose(text))
@@ -184,8 +254,7 @@ def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[Block, ...
     return tuple(blocks)
 
 
-def render_section(env: jinja2.Environment, sid: str, path: Path, source: str,
-                   allowed: list[str]) -> Section:
+def render_section(env: jinja2.Environment, sid: str, path: Path, source: str, allowed: list[str]) -> Section:
     errors = lint_prose(source, path, allowed)
     if errors:
         raise ContentErrors(errors)
@@ -194,29 +263,49 @@ def render_section(env: jinja2.Environment, sid: str, path: Path, source: str,
     start = next((i for i, line in enumerate(lines) if line.strip()), None)
     heading = HEADING.match(lines[start]) if start is not None else None
     if heading is None or len(heading.group(1)) > 2:
-        raise ContentError(path, "the file must start with its heading", line=(start or 0) + 1,
-                           hint="begin with '# Title' for a chapter or '## Title' for a section in a chapter")
+        raise ContentError(
+            path,
+            "the file must start with its heading",
+            line=(start or 0) + 1,
+            hint="begin with '# Title' for a chapter or '## Title' for a section in a chapter",
+        )
     level = len(heading.group(1))
     previous = level
-    for number, line in enumerate(lines[start + 1:], start=start + 2):
+    for number, line in enumerate(lines[start + 1 :], start=start + 2):
         sub = HEADING.match(line)
         if sub:
             sub_level = len(sub.group(1))
             if sub_level <= level:
-                raise ContentError(path, f"a level-{sub_level} heading inside a level-{level} section",
-                                   line=number, hint="start a new file for a new section, or use a "
-                                   f"deeper heading ({'#' * (level + 1)})")
+                raise ContentError(
+                    path,
+                    f"a level-{sub_level} heading inside a level-{level} section",
+                    line=number,
+                    hint=f"start a new file for a new section, or use a deeper heading ({'#' * (level + 1)})",
+                )
             if sub_level > previous + 1:
-                raise ContentError(path, f"heading level jumps from {previous} to {sub_level}", line=number,
-                                   hint=f"use {'#' * (previous + 1)} so screen-reader users can follow the outline")
+                raise ContentError(
+                    path,
+                    f"heading level jumps from {previous} to {sub_level}",
+                    line=number,
+                    hint=f"use {'#' * (previous + 1)} so screen-reader users can follow the outline",
+                )
             previous = sub_level
-    body = "\n".join(lines[start + 1:])
-    return Section(id=sid, title=heading.group(2).strip(), level=level,
-                   blocks=split_blocks(body, path, start + 2), path=path)
+    body = "\n".join(lines[start + 1 :])
+    return Section(
+        id=sid,
+        title=heading.group(2).strip(),
+        level=level,
+        blocks=split_blocks(body, path, start + 2),
+        path=path,
+    )
 
 
 def check_outline(sections: list[Section], config_path: Path) -> None:
     """Across files: the report opens with a chapter, and sections only follow a chapter."""
     if sections and sections[0].level != 1:
-        raise ContentError(sections[0].path, "the first section listed must open a chapter", line=1,
-                           hint="start it with '# ' instead of '## '")
+        raise ContentError(
+            sections[0].path,
+            "the first section listed must open a chapter",
+            line=1,
+            hint="start it with '# ' instead of '## '",
+        )

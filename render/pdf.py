@@ -8,7 +8,9 @@ graphics are CSS backgrounds, and headings never skip a level.
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -19,6 +21,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from .charts import render_svg
 from .errors import ContentError
 from .model import ChartRef, Prose, Report, Section, TableRef
+from .tagging import repair
 from .text import markdown_to_html
 from .theme import Theme
 
@@ -77,7 +80,9 @@ def lay_out(report: Report, theme: Theme, svgs: dict[str, bytes]) -> list[Chapte
                 elif isinstance(b, ChartRef):
                     figure_no += 1
                     src = "data:image/svg+xml;base64," + base64.b64encode(svgs[b.chart_id]).decode()
-                    blocks.append(LaidOutBlock("chart", chart=report.charts[b.chart_id], src=src, number=figure_no))
+                    blocks.append(
+                        LaidOutBlock("chart", chart=report.charts[b.chart_id], src=src, number=figure_no)
+                    )
                 elif isinstance(b, TableRef):
                     table_no += 1
                     blocks.append(LaidOutBlock("table", view=report.table_views[b.table_id], number=table_no))
@@ -91,36 +96,64 @@ def lay_out(report: Report, theme: Theme, svgs: dict[str, bytes]) -> list[Chapte
 
 
 def _environment(styles_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader([styles_dir / "templates", styles_dir]),
-                              autoescape=jinja2.select_autoescape(["j2", "html"]),
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([styles_dir / "templates", styles_dir]),
+        autoescape=jinja2.select_autoescape(["j2", "html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[str, str]:
     """The report as an HTML document and its stylesheet."""
     env = _environment(theme.styles_dir)
-    weights = {"regular": (400, "normal"), "italic": (400, "italic"), "semibold": (600, "normal"),
-               "bold": (700, "normal"), "bold_italic": (700, "italic"), "black": (900, "normal")}
-    faces = [{"url": path.as_uri(), "weight": weights[style][0], "style": weights[style][1]}
-             for style, path in theme.font_files.items()]
-    css = env.get_template("report.css.j2").render(font_faces=faces, font_family=theme.font_family,
-                                                   c=theme.colors, meta=report.meta)
-    html = env.get_template("report.html.j2").render(meta=report.meta, headlines=report.headlines,
-                                                     chapters=lay_out(report, theme, svgs))
+    weights = {
+        "regular": (400, "normal"),
+        "italic": (400, "italic"),
+        "semibold": (600, "normal"),
+        "bold": (700, "normal"),
+        "bold_italic": (700, "italic"),
+        "black": (900, "normal"),
+    }
+    faces = [
+        {"url": path.as_uri(), "weight": weights[style][0], "style": weights[style][1]}
+        for style, path in theme.font_files.items()
+    ]
+    css = env.get_template("report.css.j2").render(
+        font_faces=faces, font_family=theme.font_family, c=theme.colors, meta=report.meta
+    )
+    html = env.get_template("report.html.j2").render(
+        meta=report.meta, headlines=report.headlines, chapters=lay_out(report, theme, svgs)
+    )
     return html, css
 
 
 def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
     fonts = FontConfiguration()
     fetcher = offline_fetcher()
-    document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
-    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
+    # Without HarfBuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps each subset
+    # with the current time unless SOURCE_DATE_EPOCH is set: pin it so the same inputs give the
+    # same bytes. The report's own publication year is a meaningful, stable stamp.
+    epoch = str(int(datetime(report.meta.published_year, 1, 1, tzinfo=UTC).timestamp()))
+    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
     try:
-        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1",
-                                  uncompressed_pdf=False)
+        document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
+        stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
+        written = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as e:
-        raise ContentError(theme.styles_dir, f"a resource could not be loaded: {e}",
-                           hint="only local files can be used; check paths in the theme and templates") from None
+        raise ContentError(
+            theme.styles_dir,
+            f"a resource could not be loaded: {e}",
+            hint="only local files can be used; check paths in the theme and templates",
+        ) from None
+    finally:
+        if saved_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
+    return repair(written)
 
 
 def chart_svgs(report: Report, theme: Theme) -> dict[str, bytes]:

@@ -10,11 +10,13 @@ from .formatting import decimals_of, format_value, percent, share_percent
 from .model import Cell, DataTable, TableView
 
 
-def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: str,
-               config_path) -> TableView:
+def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: str, config_path) -> TableView:
     def fail(message: str) -> ContentError:
-        return ContentError(config_path, f"[tables.{view_id}]: {message}",
-                            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields))
+        return ContentError(
+            config_path,
+            f"[tables.{view_id}]: {message}",
+            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields),
+        )
 
     rows_field = spec.get("rows")
     if rows_field not in [f.name for f in table.dimensions]:
@@ -42,8 +44,13 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
         total_row = None
         if totals:
             col_totals = [table.total(measure.name, **{columns_field: c}) for c in col_labels]
-            total_row = tuple([Cell("Total")] + [Cell(format_value(v, measure.unit, decimals), True)
-                                                 for v in col_totals + [sum(col_totals)]])
+            total_row = tuple(
+                [Cell("Total")]
+                + [
+                    Cell(format_value(v, measure.unit, decimals), True)
+                    for v in col_totals + [sum(col_totals)]
+                ]
+            )
     else:
         names = spec.get("values") or [m.name for m in table.measures]
         measures = []
@@ -63,7 +70,11 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
                 d = decimals_of(table.column(m.name))
                 cells.append(Cell(format_value(table.total(m.name, **{rows_field: r}), m.unit, d), True))
             if share:
-                cells.append(Cell(share_percent(table.share(measures[0].name, **{rows_field: r}), share_decimals), True))
+                cells.append(
+                    Cell(
+                        share_percent(table.share(measures[0].name, **{rows_field: r}), share_decimals), True
+                    )
+                )
             rows.append(tuple(cells))
         total_row = None
         if totals:
@@ -75,5 +86,13 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
             if share:
                 total_cells.append(Cell(percent(100, share_decimals), True))
             total_row = tuple(total_cells)
-    return TableView(id=view_id, caption=caption, table=table.name, header=tuple(header),
-                     rows=tuple(rows), totals=total_row, note=note, source=table.source)
+    return TableView(
+        id=view_id,
+        caption=caption,
+        table=table.name,
+        header=tuple(header),
+        rows=tuple(rows),
+        totals=total_row,
+        note=note,
+        source=table.source,
+    )

@@ -21,7 +21,7 @@ class Theme:
     data: dict
 
     @classmethod
-    def load(cls, styles_dir: Path) -> "Theme":
+    def load(cls, styles_dir: Path) -> Theme:
         path = styles_dir / "theme.toml"
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -58,17 +58,20 @@ class Theme:
         try:
             package = importlib.import_module(spec["package"])
         except ImportError:
-            raise ContentError(self.styles_dir / "theme.toml",
-                               f"the font package {spec['package']!r} is not installed",
-                               hint="run `make report` again, which installs the dependencies") from None
+            raise ContentError(
+                self.styles_dir / "theme.toml",
+                f"the font package {spec['package']!r} is not installed",
+                hint="run `make report` again, which installs the dependencies",
+            ) from None
         folder = Path(package.__file__).parent / "files"
         files = {}
         for style in ("regular", "italic", "semibold", "bold", "bold_italic", "black"):
             if style in spec:
                 path = folder / spec[style]
                 if not path.exists():
-                    raise ContentError(self.styles_dir / "theme.toml",
-                                       f"font file {spec[style]!r} not found in {folder}")
+                    raise ContentError(
+                        self.styles_dir / "theme.toml", f"font file {spec[style]!r} not found in {folder}"
+                    )
                 files[style] = path
         return files
 
@@ -76,7 +79,7 @@ class Theme:
 def relative_luminance(hex_color: str) -> float:
     """WCAG 2 relative luminance of an sRGB colour."""
     h = hex_color.lstrip("#")
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -35,8 +35,11 @@ def cell_name(column_index: int, line: int) -> str:
 
 def read_schema(path: Path) -> dict:
     if not path.exists():
-        raise ContentError(path, "the schema file is missing",
-                           hint=f"every data table needs a schema beside it: create {path.name}")
+        raise ContentError(
+            path,
+            "the schema file is missing",
+            hint=f"every data table needs a schema beside it: create {path.name}",
+        )
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
@@ -53,15 +56,23 @@ def fields_from_schema(schema: dict, path: Path) -> tuple[Field, ...]:
             raise ContentError(path, f'field number {i + 1} has no "name"')
         ftype = spec.get("type", "string")
         if ftype not in ("string", "integer", "number"):
-            raise ContentError(path, f'field "{spec["name"]}" has type "{ftype}"',
-                               hint='use "string", "integer" or "number"')
+            raise ContentError(
+                path, f'field "{spec["name"]}" has type "{ftype}"', hint='use "string", "integer" or "number"'
+            )
         c = spec.get("constraints", {})
-        fields.append(Field(
-            name=spec["name"], type=ftype, title=spec.get("title", spec["name"]),
-            description=spec.get("description", ""), unit=spec.get("unit", ""),
-            required=bool(c.get("required", False)), enum=tuple(c.get("enum", ())),
-            minimum=c.get("minimum"), pattern=c.get("pattern"),
-        ))
+        fields.append(
+            Field(
+                name=spec["name"],
+                type=ftype,
+                title=spec.get("title", spec["name"]),
+                description=spec.get("description", ""),
+                unit=spec.get("unit", ""),
+                required=bool(c.get("required", False)),
+                enum=tuple(c.get("enum", ())),
+                minimum=c.get("minimum"),
+                pattern=c.get("pattern"),
+            )
+        )
     return tuple(fields)
 
 
@@ -69,8 +80,13 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
     """Turn one CSV cell into a typed value or raise an error naming the cell."""
     if text == "":
         if f.required:
-            raise ContentError(path, f"the {f.title.lower()} is empty", line=line, where=where,
-                               hint="fill in the cell; every row needs a value here")
+            raise ContentError(
+                path,
+                f"the {f.title.lower()} is empty",
+                line=line,
+                where=where,
+                hint="fill in the cell; every row needs a value here",
+            )
         return None
     if f.type == "integer":
         if not INTEGER.match(text):
@@ -78,14 +94,16 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
             if re.fullmatch(r"[+-]?\d{1,3}([,.\s]\d{3})+", text):
                 digits = re.sub(r"[,.\s]", "", text)
                 hint = f"remove the thousands separators: write {digits}"
-            raise ContentError(path, f"found {text!r} where a whole number was expected",
-                               line=line, where=where, hint=hint)
+            raise ContentError(
+                path, f"found {text!r} where a whole number was expected", line=line, where=where, hint=hint
+            )
         value: object = int(text)
     elif f.type == "number":
         if not NUMBER.match(text):
             hint = "write a plain number with a dot for decimals and no % sign, e.g. 38.22"
-            raise ContentError(path, f"found {text!r} where a number was expected",
-                               line=line, where=where, hint=hint)
+            raise ContentError(
+                path, f"found {text!r} where a number was expected", line=line, where=where, hint=hint
+            )
         value = float(text) if any(ch in text for ch in ".eE") else int(text)
         if isinstance(value, float) and not math.isfinite(value):
             raise ContentError(path, f"found {text!r} where a number was expected", line=line, where=where)
@@ -93,17 +111,26 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
         value = text
         if f.enum and text not in f.enum:
             close = difflib.get_close_matches(text, f.enum, n=1)
-            hint = (f"did you mean {close[0]!r}?" if close else
-                    "use one of: " + ", ".join(repr(v) for v in f.enum))
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else "use one of: " + ", ".join(repr(v) for v in f.enum)
+            )
             hint += " (new categories are added to the list in the schema file)"
-            raise ContentError(path, f"{text!r} is not a known {f.title.lower()}",
-                               line=line, where=where, hint=hint)
+            raise ContentError(
+                path, f"{text!r} is not a known {f.title.lower()}", line=line, where=where, hint=hint
+            )
         if f.pattern and not re.fullmatch(f.pattern, text):
-            raise ContentError(path, f"{text!r} does not have the expected form ({f.description or f.pattern})",
-                               line=line, where=where)
+            raise ContentError(
+                path,
+                f"{text!r} does not have the expected form ({f.description or f.pattern})",
+                line=line,
+                where=where,
+            )
     if f.minimum is not None and isinstance(value, (int, float)) and value < f.minimum:
-        raise ContentError(path, f"found {text}, below the smallest allowed value {f.minimum:g}",
-                           line=line, where=where)
+        raise ContentError(
+            path, f"found {text}, below the smallest allowed value {f.minimum:g}", line=line, where=where
+        )
     return value
 
 
@@ -121,12 +148,17 @@ def read_table(csv_path: Path) -> DataTable:
     try:
         header = next(reader)
     except StopIteration:
-        raise ContentError(csv_path, "the file is empty", hint="the first line must name the columns: "
-                           + ",".join(names)) from None
+        raise ContentError(
+            csv_path, "the file is empty", hint="the first line must name the columns: " + ",".join(names)
+        ) from None
     header = [h.strip() for h in header]
     if len(header) == 1 and ";" in header[0]:
-        raise ContentError(csv_path, "the header is one cell containing semicolons", line=1,
-                           hint="save the file as CSV with commas as separators (not semicolons)")
+        raise ContentError(
+            csv_path,
+            "the header is one cell containing semicolons",
+            line=1,
+            hint="save the file as CSV with commas as separators (not semicolons)",
+        )
     missing = [n for n in names if n not in header]
     extra = [h for h in header if h not in names]
     if missing or extra:
@@ -135,9 +167,12 @@ def read_table(csv_path: Path) -> DataTable:
             parts.append("missing column(s) " + ", ".join(repr(m) for m in missing))
         if extra:
             parts.append("unexpected column(s) " + ", ".join(repr(x) for x in extra))
-        raise ContentError(csv_path, "; ".join(parts), line=1,
-                           hint="the header must be exactly: " + ",".join(names)
-                           + f" (as described in {schema_path.name})")
+        raise ContentError(
+            csv_path,
+            "; ".join(parts),
+            line=1,
+            hint="the header must be exactly: " + ",".join(names) + f" (as described in {schema_path.name})",
+        )
     order = [header.index(n) for n in names]
 
     rows: list[tuple] = []
@@ -149,20 +184,31 @@ def read_table(csv_path: Path) -> DataTable:
         except StopIteration:
             break
         except csv.Error as e:
-            errors.append(ContentError(csv_path, f"the line cannot be read as CSV ({e})",
-                                       line=reader.line_num, hint="check the quotes on this line"))
+            errors.append(
+                ContentError(
+                    csv_path,
+                    f"the line cannot be read as CSV ({e})",
+                    line=reader.line_num,
+                    hint="check the quotes on this line",
+                )
+            )
             break
         line = reader.line_num
         if not raw or all(c.strip() == "" for c in raw):
             continue
         if len(raw) != len(header):
             if len(raw) == 1 and ";" in raw[0]:
-                msg, hint = ("the row is one cell containing semicolons",
-                             "separate the values with commas, not semicolons")
+                msg, hint = (
+                    "the row is one cell containing semicolons",
+                    "separate the values with commas, not semicolons",
+                )
             else:
                 msg = f"the row has {len(raw)} values but the header has {len(header)} columns"
-                hint = ("a value containing a comma must be put in double quotes"
-                        if len(raw) > len(header) else "fill in every column")
+                hint = (
+                    "a value containing a comma must be put in double quotes"
+                    if len(raw) > len(header)
+                    else "fill in every column"
+                )
             errors.append(ContentError(csv_path, msg, line=line, hint=hint))
         else:
             values = []
@@ -178,8 +224,14 @@ def read_table(csv_path: Path) -> DataTable:
                 key = tuple(values[i] for i in key_idx)
                 if key_idx and key in seen_keys:
                     label = ", ".join(f"{names[i]}={values[i]!r}" for i in key_idx)
-                    errors.append(ContentError(csv_path, f"duplicate row for {label}", line=line,
-                                               hint=f"line {seen_keys[key]} already has it; keep one"))
+                    errors.append(
+                        ContentError(
+                            csv_path,
+                            f"duplicate row for {label}",
+                            line=line,
+                            hint=f"line {seen_keys[key]} already has it; keep one",
+                        )
+                    )
                 seen_keys.setdefault(key, line)
                 rows.append(tuple(values))
         if len(errors) >= MAX_ERRORS_PER_FILE:
@@ -189,9 +241,14 @@ def read_table(csv_path: Path) -> DataTable:
     if not rows:
         raise ContentError(csv_path, "the table has a header but no rows")
     return DataTable(
-        name=csv_path.stem, title=schema.get("title", csv_path.stem),
-        description=schema.get("description", ""), source=schema.get("source", ""),
-        fields=fields, primary_key=tuple(schema.get("primaryKey", [])), rows=tuple(rows), path=csv_path,
+        name=csv_path.stem,
+        title=schema.get("title", csv_path.stem),
+        description=schema.get("description", ""),
+        source=schema.get("source", ""),
+        fields=fields,
+        primary_key=tuple(schema.get("primaryKey", [])),
+        rows=tuple(rows),
+        path=csv_path,
     )
 
 
@@ -208,8 +265,14 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
         place = f"control total on line {line_no} of {controls.path.name}"
         table = tables.get(c["table"])
         if table is None:
-            errors.append(ContentError(controls.path, f"no data table named {c['table']!r}", line=line_no,
-                                       hint="use a CSV file name without .csv: " + ", ".join(sorted(tables))))
+            errors.append(
+                ContentError(
+                    controls.path,
+                    f"no data table named {c['table']!r}",
+                    line=line_no,
+                    hint="use a CSV file name without .csv: " + ", ".join(sorted(tables)),
+                )
+            )
             continue
         where: dict[str, str] = {}
         for part in filter(None, (p.strip() for p in (c["where"] or "").split("&"))):
@@ -227,21 +290,24 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
         tolerance = c["tolerance"] or 0
         if c["aggregate"] == "share":
             decimals = len(str(expected).split(".")[1]) if "." in str(expected) else 0
-            differs = round(computed, decimals) != round(expected, decimals) and \
-                abs(computed - expected) > tolerance
+            differs = (
+                round(computed, decimals) != round(expected, decimals)
+                and abs(computed - expected) > tolerance
+            )
         else:
             differs = abs(computed - expected) > tolerance
         if differs:
-            what = "the grand total" if not where else \
-                " & ".join(f"{k} = {v!r}" for k, v in where.items())
+            what = "the grand total" if not where else " & ".join(f"{k} = {v!r}" for k, v in where.items())
             kind = "percentage" if c["aggregate"] == "share" else "total"
             shown_c = f"{computed:.4f}%" if kind == "percentage" else _fmt(computed)
             shown_e = f"{expected}%" if kind == "percentage" else _fmt(expected)
-            errors.append(ContentError(
-                table.path,
-                f"table {table.name!r}, {what}, column {c['measure']!r}: the {kind} computed from the "
-                f"data is {shown_c} but the published {kind} is {shown_e}",
-                hint=f"check the numbers in {table.path.name}; the published figure is the {place}",
-            ))
+            errors.append(
+                ContentError(
+                    table.path,
+                    f"table {table.name!r}, {what}, column {c['measure']!r}: the {kind} computed from the "
+                    f"data is {shown_c} but the published {kind} is {shown_e}",
+                    hint=f"check the numbers in {table.path.name}; the published figure is the {place}",
+                )
+            )
     if errors:
         raise ContentErrors(errors)

@@ -1,0 +1,62 @@
+"""Shared fixtures: the real 2022 report is built once per test session, and tests read the result.
+
+Tests that change content work on a copy of content/2022 in a temporary folder, never the original.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from render.build import BuildResult, build
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_2022 = ROOT / "content" / "2022"
+STYLES = ROOT / "styles"
+
+
+@pytest.fixture(scope="session")
+def pdf_build(tmp_path_factory) -> BuildResult:
+    """The 2022 PDF, built from the real content."""
+    return build(CONTENT_2022, tmp_path_factory.mktemp("pdf"), styles_dir=STYLES, formats=("pdf",))
+
+
+@pytest.fixture(scope="session")
+def deck_build(tmp_path_factory) -> BuildResult:
+    """The 2022 deck, built from the real content."""
+    return build(CONTENT_2022, tmp_path_factory.mktemp("deck"), styles_dir=STYLES, formats=("pptx",))
+
+
+@pytest.fixture(scope="session")
+def built(pdf_build, deck_build) -> BuildResult:
+    """Both outputs of the 2022 report."""
+    return BuildResult(
+        pdf_build.report,
+        {**pdf_build.outputs, **deck_build.outputs},
+        {**pdf_build.timings, **deck_build.timings},
+    )
+
+
+@pytest.fixture(scope="session")
+def report(pdf_build):
+    return pdf_build.report
+
+
+@pytest.fixture(scope="session")
+def pdf_path(pdf_build) -> Path:
+    return pdf_build.outputs["pdf"]
+
+
+@pytest.fixture(scope="session")
+def deck_path(deck_build) -> Path:
+    return deck_build.outputs["pptx"]
+
+
+@pytest.fixture
+def content_copy(tmp_path) -> Path:
+    """A private copy of the 2022 content that a test may edit."""
+    target = tmp_path / "content" / "2022"
+    shutil.copytree(CONTENT_2022, target)
+    return target

@@ -1,0 +1,143 @@
+"""The built 2022 PDF, read back as a screen reader and a validator would read it."""
+
+from __future__ import annotations
+
+import re
+
+import page
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from pdfstruct import mcid_texts, structure
+from render.text import markdown_to_plain
+
+
+@pytest.fixture(scope="session")
+def tree(pdf_path):
+    root, pdf = structure(pdf_path)
+    return root, pdf, mcid_texts(pdf_path)
+
+
+@pytest.fixture(scope="session")
+def pdf_text(pdf_path) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(str(pdf_path)).pages)
+
+
+def test_passes_pdf_ua1_validator(pdf_path):
+    result = page.validate_pdf(str(pdf_path), profile="ua1")
+    failures = [(f.rule_id, f.message) for f in result.failures]
+    assert result.is_compliant, failures
+    assert result.rules.failed == 0
+
+
+def test_headings_follow_the_sections_in_source_order(tree, report):
+    root, _, texts = tree
+    headings = [(e.role, e.text(texts)) for e in root.walk() if re.fullmatch(r"H[1-6]", e.role)]
+    chapter_and_section = [(role, text) for role, text in headings if role in ("H2", "H3")]
+    expected = [("H2" if s.level == 1 else "H3", s.title) for s in report.sections]
+    found = [h for h in chapter_and_section if h[1] not in ("Contents", f"{report.meta.year} at a glance")]
+    assert found == expected
+    assert headings[0] == ("H1", report.meta.title)
+
+
+def test_heading_levels_never_skip(tree):
+    root, _, _ = tree
+    levels = [int(e.role[1]) for e in root.walk() if re.fullmatch(r"H[1-6]", e.role)]
+    assert levels[0] == 1
+    for before, after in zip(levels, levels[1:]):
+        assert after <= before + 1, f"heading jumps from H{before} to H{after}"
+
+
+def test_every_figure_has_the_chart_alt_text(tree, report):
+    root, _, _ = tree
+    figures = [e for e in root.walk() if e.role == "Figure"]
+    assert len(figures) == len(report.charts)
+    alts = [f.alt for f in figures]
+    assert all(a and a.strip() for a in alts)
+    assert sorted(alts) == sorted(c.alt for c in report.charts.values())
+
+
+def test_data_tables_have_header_cells_with_scope(tree, report):
+    root, _, texts = tree
+    tables = [e for e in root.walk() if e.role == "Table"]
+    assert len(tables) >= len(report.table_views)
+    for table in tables:
+        headers = [e for e in table.walk() if e.role == "TH"]
+        assert headers, "a table without header cells"
+        for th in headers:
+            attrs = th.attrs if isinstance(th.attrs, pikepdf.Array) else [th.attrs]
+            scopes = {
+                str(a.get("/Scope")) for a in attrs if isinstance(a, pikepdf.Dictionary) and "/Scope" in a
+            }
+            assert scopes & {"/Column", "/Row"}, f"TH {th.text(texts)!r} has no Scope"
+
+
+def test_every_table_caption_is_in_the_pdf(tree, report):
+    root, _, texts = tree
+    captions = [e.text(texts) for e in root.walk() if e.role == "Caption"]
+    for view in report.table_views.values():
+        assert any(view.caption in c for c in captions), view.caption
+
+
+def test_document_language_title_and_metadata(pdf_path, report):
+    with pikepdf.open(pdf_path) as pdf:
+        assert str(pdf.Root.Lang) == report.meta.language
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        info = pdf.docinfo
+        assert str(info.Title) == report.meta.title
+        assert str(info.Author) == report.meta.author
+        assert str(info.Subject) == report.meta.subject
+        for keyword in report.meta.keywords:
+            assert keyword in str(info.Keywords)
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
+
+
+def test_bookmarks_follow_the_chapters(pdf_path, report):
+    with pikepdf.open(pdf_path) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    chapters = [s.title for s in report.sections if s.level == 1]
+    assert [t for t in titles if t in chapters] == chapters
+
+
+def test_only_the_project_font_is_embedded(pdf_path, report):
+    names = set()
+    with pikepdf.open(pdf_path) as pdf:
+        for p in pdf.pages:
+            for font in p.Resources.get("/Font", {}).values():
+                names.add(str(font.get("/BaseFont")))
+    assert names, "no fonts found"
+    assert all("SourceSansPro" in n.replace("-", "") for n in names), names
+
+
+def test_running_header_and_page_numbers_are_artifacts(tree, pdf_text):
+    _, _, texts = tree
+    assert re.search(r"Page 5 of \d+", pdf_text), "page numbers are printed on the page"
+    read_aloud = [t for t in texts.values() if re.search(r"Page \d+ of \d+", t)]
+    assert not read_aloud, "page numbers are tagged content, so screen readers read them mid-text"
+
+
+def test_every_prose_paragraph_reaches_the_pdf(pdf_text, report):
+    flat = " ".join(pdf_text.split())
+    for section in report.sections:
+        for block in section.blocks:
+            if not hasattr(block, "markdown"):
+                continue
+            for paragraph in markdown_to_plain(block.markdown):
+                probe = " ".join(paragraph.split()[:6])
+                assert probe in flat, f"{section.id}: {probe!r} is missing from the PDF"
+
+
+def test_every_computed_total_is_printed(pdf_text, report):
+    for view in report.table_views.values():
+        if view.totals:
+            assert view.totals[-1].text in pdf_text, view.id
+
+
+def test_same_inputs_same_bytes(pdf_build, tmp_path):
+    from render.build import build
+
+    report = pdf_build.report
+    again = build(report.content_dir, tmp_path, styles_dir=report.styles_dir, formats=("pdf",))
+    assert again.outputs["pdf"].read_bytes() == pdf_build.outputs["pdf"].read_bytes()
