@@ -144,7 +144,7 @@ def _style(theme: Theme, size: float) -> dict:
         "font.family": theme.font_family,
         "font.size": size,
         "axes.labelsize": size,
-        "xtick.labelsize": size * 0.95,
+        "xtick.labelsize": size,
         "ytick.labelsize": size,
         "text.color": c["text"],
         "axes.labelcolor": c["text"],

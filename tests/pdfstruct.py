@@ -85,3 +85,43 @@ def structure(path) -> tuple[Element, pikepdf.Pdf]:
         return element
 
     return build(pdf.Root.StructTreeRoot, 0), pdf
+
+
+@dataclass(frozen=True)
+class TextRun:
+    page: int
+    mcid: int | None  # None: an artifact (running header, page number) or untagged
+    text: str
+    x: float
+    y: float
+    size: float  # effective size in points after the text and graphics matrices
+
+
+def text_runs(path) -> list[TextRun]:
+    """Every piece of text with where it is drawn and how big, tied to its marked content."""
+    reader = PdfReader(str(path))
+    runs: list[TextRun] = []
+    for index, page in enumerate(reader.pages):
+        stack: list[int | None] = []
+
+        def before(op, args, cm, tm, stack=stack):
+            if op == b"BDC":
+                props = args[1] if len(args) > 1 else None
+                mcid = props.get("/MCID") if hasattr(props, "get") else None
+                stack.append(int(mcid) if mcid is not None else None)
+            elif op == b"BMC":
+                stack.append(None)
+            elif op == b"EMC" and stack:
+                stack.pop()
+
+        def on_text(text, cm, tm, font, size, stack=stack, index=index):
+            if not text.strip():
+                return
+            scale_y = (tm[2] * cm[1] + tm[3] * cm[3]) if tm and cm else 1
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            current = next((m for m in reversed(stack) if m is not None), None)
+            runs.append(TextRun(index, current, text, x, y, abs(size * scale_y)))
+
+        page.extract_text(visitor_operand_before=before, visitor_text=on_text)
+    return runs

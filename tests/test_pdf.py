@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from pdfstruct import mcid_texts, structure
+from pdfstruct import mcid_texts, structure, text_runs
 from render.text import markdown_to_plain
 
 
@@ -141,3 +141,24 @@ def test_same_inputs_same_bytes(pdf_build, tmp_path):
     report = pdf_build.report
     again = build(report.content_dir, tmp_path, styles_dir=report.styles_dir, formats=("pdf",))
     assert again.outputs["pdf"].read_bytes() == pdf_build.outputs["pdf"].read_bytes()
+
+
+@pytest.fixture(scope="session")
+def runs(pdf_path):
+    return text_runs(pdf_path)
+
+
+def test_reading_text_is_at_least_10_points(runs):
+    tagged = [r for r in runs if r.mcid is not None]
+    assert tagged
+    too_small = [(r.page + 1, r.text, round(r.size, 2)) for r in tagged if r.size < 9.99]
+    assert not too_small, too_small[:5]
+
+
+def test_every_text_run_starts_inside_the_page_margins(runs, pdf_path):
+    with pikepdf.open(pdf_path) as pdf:
+        boxes = [[float(v) for v in p.MediaBox] for p in pdf.pages]
+    for r in runs:
+        _, _, width, height = boxes[r.page]
+        assert 36 <= r.x <= width - 36, (r.page + 1, r.text, r.x)
+        assert 36 <= r.y <= height - 36, (r.page + 1, r.text, r.y)
