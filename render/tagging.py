@@ -6,6 +6,8 @@
   reader expects to skip. (WeasyPrint issue #1836)
 - Table header cells get no /Scope even with scope="col"/"row" in the HTML, so a screen reader
   cannot tell a column header from a row header. We add it from the cell's place in the table. (#2508)
+- A table that breaks across pages becomes one Table per page, each with a copy of the header
+  row, so a screen reader announces three tables. We join the pieces. (#2902)
 - Link annotations lack the Print flag that PDF/UA's underlying PDF/A-style checks expect.
 
 Nothing here changes how a page looks; the validator runs on the result in the tests.
@@ -44,38 +46,52 @@ def _parent_tree(root: pikepdf.Dictionary) -> dict[int, pikepdf.Object]:
     return {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
 
 
-def artifact_orphaned_marked_content(pdf: pikepdf.Pdf) -> int:
-    """Turn marked content whose structure element is not in the tree into pagination artifacts."""
-    root = pdf.Root.StructTreeRoot
-    reachable = _reachable(root)
-    parents = _parent_tree(root)
-    changed = 0
-    for page in pdf.pages:
+def _page_mcids(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Array]:
+    """Page index → the ParentTree array mapping each MCID on that page to its structure element."""
+    parents = _parent_tree(pdf.Root.StructTreeRoot)
+    found = {}
+    for i, page in enumerate(pdf.pages):
         index = page.obj.get("/StructParents")
-        if index is None or int(index) not in parents:
+        if index is not None and isinstance(parents.get(int(index)), pikepdf.Array):
+            found[i] = parents[int(index)]
+    return found
+
+
+def mark_as_artifacts(pdf: pikepdf.Pdf, targets: dict[int, set[int]]) -> int:
+    """Rewrite the given marked-content sequences (page → MCIDs) as pagination artifacts."""
+    mcid_parents = _page_mcids(pdf)
+    changed = 0
+    for page_index, mcids in targets.items():
+        if not mcids:
             continue
-        mcid_parents = parents[int(index)]
-        if not isinstance(mcid_parents, pikepdf.Array):
-            continue
-        orphans = {
-            i
-            for i, element in enumerate(mcid_parents)
-            if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable
-        }
-        if not orphans:
-            continue
+        page = pdf.pages[page_index]
         operations = []
         for operands, operator in pikepdf.parse_content_stream(page):
             if str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary):
                 mcid = operands[1].get("/MCID")
-                if mcid is not None and int(mcid) in orphans:
+                if mcid is not None and int(mcid) in mcids:
                     operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
                     changed += 1
             operations.append((operands, operator))
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(operations))
-        for i in orphans:
-            mcid_parents[i] = None
+        for mcid in mcids:
+            if page_index in mcid_parents and mcid < len(mcid_parents[page_index]):
+                mcid_parents[page_index][mcid] = None
     return changed
+
+
+def artifact_orphaned_marked_content(pdf: pikepdf.Pdf) -> int:
+    """Marked content whose structure element is not in the tree (running header, page numbers)."""
+    reachable = _reachable(pdf.Root.StructTreeRoot)
+    targets = {
+        page_index: {
+            i
+            for i, element in enumerate(array)
+            if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable
+        }
+        for page_index, array in _page_mcids(pdf).items()
+    }
+    return mark_as_artifacts(pdf, targets)
 
 
 def _role(node: pikepdf.Object) -> str:
@@ -115,6 +131,137 @@ def add_header_scope(pdf: pikepdf.Pdf) -> int:
     return count
 
 
+def _kids(node: pikepdf.Dictionary) -> list:
+    kids = node.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _elements(node: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    """Structure elements below node, in reading order."""
+    found = []
+    for kid in _kids(node):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found.append(kid)
+            found.extend(_elements(kid))
+    return found
+
+
+def _mcids(node: pikepdf.Dictionary, pages: dict, page_index: int | None = None) -> dict[int, set[int]]:
+    """All marked content (page → MCIDs) belonging to an element and its descendants."""
+    if node.get("/Pg") is not None:
+        page_index = pages.get(node.Pg.objgen, page_index)
+    found: dict[int, set[int]] = {}
+    for kid in _kids(node):
+        if isinstance(kid, int):
+            found.setdefault(page_index, set()).add(int(kid))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == pikepdf.Name.MCR:
+            kid_page = pages.get(kid.Pg.objgen, page_index) if kid.get("/Pg") is not None else page_index
+            found.setdefault(kid_page, set()).add(int(kid.MCID))
+        elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            for p, ids in _mcids(kid, pages, page_index).items():
+                found.setdefault(p, set()).update(ids)
+    return found
+
+
+def _detach(node: pikepdf.Dictionary) -> None:
+    """Remove an element from its parent; remove parents left empty, up to the document."""
+    parent = node.get("/P")
+    if not isinstance(parent, pikepdf.Dictionary):
+        return
+    remaining = [
+        k for k in _kids(parent) if not (isinstance(k, pikepdf.Dictionary) and k.objgen == node.objgen)
+    ]
+    if remaining or "/S" not in parent or _role(parent) == "/Document":
+        parent.K = pikepdf.Array(remaining)
+    else:
+        _detach(parent)
+
+
+def _header_ids(thead: pikepdf.Dictionary) -> list[str]:
+    return [str(e.ID) for e in _elements(thead) if _role(e) == "/TH" and e.get("/ID") is not None]
+
+
+def merge_split_tables(pdf: pikepdf.Pdf) -> int:
+    """Join the pieces of a table that broke across pages back into one Table element.
+
+    WeasyPrint writes one Table per page, each repeating the header row. Our templates give every
+    table a caption, so a Table without a Caption is the continuation of the one before it: its rows
+    move into that table, its repeated header becomes a pagination artifact, and cell /Headers ids
+    are pointed at the first header row. A screen reader then announces one table with all its rows.
+    """
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    tables = [e for e in _elements(pdf.Root.StructTreeRoot) if _role(e) == "/Table"]
+    kept = None
+    merged = 0
+    artifacts: dict[int, set[int]] = {}
+    removed_ids: set[str] = set()
+    for table in tables:
+        parts = [k for k in _kids(table) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        if kept is None or any(_role(k) == "/Caption" for k in parts):
+            kept = table
+            continue
+        kept_parts = [k for k in _kids(kept) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        kept_head = next((k for k in kept_parts if _role(k) == "/THead"), None)
+        kept_body = next((k for k in reversed(kept_parts) if _role(k) == "/TBody"), None)
+        if kept_body is None:
+            kept = table
+            continue
+        rename: dict[str, str] = {}
+        for part in parts:
+            if _role(part) == "/THead":
+                ids = _header_ids(part)
+                rename.update(zip(ids, _header_ids(kept_head) if kept_head is not None else []))
+                removed_ids.update(ids)
+                for p, found in _mcids(part, pages).items():
+                    artifacts.setdefault(p, set()).update(found)
+        for part in parts:
+            if _role(part) not in ("/TBody", "/TFoot", "/TR"):
+                continue
+            rows = (
+                [part]
+                if _role(part) == "/TR"
+                else [k for k in _kids(part) if isinstance(k, pikepdf.Dictionary)]
+            )
+            for row in rows:
+                row.P = kept_body
+                kept_body.K = pikepdf.Array([*_kids(kept_body), row])
+                for cell in _kids(row):
+                    attrs = cell.get("/A") if isinstance(cell, pikepdf.Dictionary) else None
+                    for attr in attrs if isinstance(attrs, pikepdf.Array) else [attrs]:
+                        if isinstance(attr, pikepdf.Dictionary) and "/Headers" in attr:
+                            attr.Headers = pikepdf.Array(
+                                [pikepdf.String(rename.get(str(h), str(h))) for h in attr.Headers]
+                            )
+        _detach(table)
+        merged += 1
+    if artifacts:
+        mark_as_artifacts(pdf, artifacts)
+    if removed_ids:
+        _drop_ids(pdf, removed_ids)
+    return merged
+
+
+def _drop_ids(pdf: pikepdf.Pdf, ids: set[str]) -> None:
+    tree = pdf.Root.StructTreeRoot.get("/IDTree")
+    if tree is None:
+        return
+
+    def prune(node):
+        names = node.get("/Names")
+        if names is not None:
+            kept = []
+            for i in range(0, len(names), 2):
+                if str(names[i]) not in ids:
+                    kept += [names[i], names[i + 1]]
+            node.Names = pikepdf.Array(kept)
+        for kid in node.get("/Kids", []):
+            prune(kid)
+
+    prune(tree)
+
+
 def flag_links_printable(pdf: pikepdf.Pdf) -> int:
     count = 0
     for page in pdf.pages:
@@ -129,6 +276,7 @@ def repair(pdf_bytes: bytes) -> bytes:
     """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         artifact_orphaned_marked_content(pdf)
+        merge_split_tables(pdf)
         add_header_scope(pdf)
         flag_links_printable(pdf)
         out = io.BytesIO()

@@ -61,7 +61,7 @@ def test_every_figure_has_the_chart_alt_text(tree, report):
 def test_data_tables_have_header_cells_with_scope(tree, report):
     root, _, texts = tree
     tables = [e for e in root.walk() if e.role == "Table"]
-    assert len(tables) >= len(report.table_views)
+    assert len(tables) == len(report.table_views)
     for table in tables:
         headers = [e for e in table.walk() if e.role == "TH"]
         assert headers, "a table without header cells"
@@ -162,3 +162,17 @@ def test_every_text_run_starts_inside_the_page_margins(runs, pdf_path):
         _, _, width, height = boxes[r.page]
         assert 36 <= r.x <= width - 36, (r.page + 1, r.text, r.x)
         assert 36 <= r.y <= height - 36, (r.page + 1, r.text, r.y)
+
+
+def test_a_table_broken_across_pages_is_one_table_with_every_row(tree, report, pdf_text):
+    root, _, texts = tree
+    view = report.table_views["cases-by-state"]
+    tables = [e for e in root.walk() if e.role == "Table" and view.caption in e.text(texts)]
+    assert len(tables) == 1
+    rows = [e for e in tables[0].walk() if e.role == "TR"]
+    assert len(rows) == 1 + len(view.rows) + 1  # header, every state, total
+    assert [r.text(texts).split(" ")[0] for r in rows[1:4]] == [
+        row[0].text.split(" ")[0] for row in view.rows[:3]
+    ]
+    # the header row is still printed on every page the table covers
+    assert pdf_text.count(view.header[0]) >= 3
