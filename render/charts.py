@@ -154,7 +154,7 @@ def _style(theme: Theme, size: float) -> dict:
         "grid.color": k["grid"],
         "figure.facecolor": k["background"],
         "axes.facecolor": k["background"],
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",
         "svg.hashsalt": "impact-report",
         "pdf.fonttype": 42,
     }
