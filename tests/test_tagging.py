@@ -6,7 +6,9 @@ from render.tagging import _retag
 
 
 def test_retag_turns_only_the_named_mcids_into_artifacts():
-    content = b"/Span\n<</MCID 0>>\nBDC\n(a) Tj\nEMC\n/P <</MCID 1>> BDC (b) Tj EMC\n/Span << /MCID 12 >> BDC EMC"
+    content = (
+        b"/Span\n<</MCID 0>>\nBDC\n(a) Tj\nEMC\n/P <</MCID 1>> BDC (b) Tj EMC\n/Span << /MCID 12 >> BDC EMC"
+    )
     rewritten, count = _retag(content, {1, 12})
     assert count == 2
     assert b"<</MCID 0>>" in rewritten
