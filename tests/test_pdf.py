@@ -176,3 +176,23 @@ def test_a_table_broken_across_pages_is_one_table_with_every_row(tree, report, p
     ]
     # the header row is still printed on every page the table covers
     assert pdf_text.count(view.header[0]) >= 3
+
+
+def test_charts_are_vector_not_images(pdf_path):
+    with pikepdf.open(pdf_path) as pdf:
+        images = [
+            name
+            for p in pdf.pages
+            for name, xobject in p.Resources.get("/XObject", {}).items()
+            if xobject.get("/Subtype") == "/Image"
+        ]
+    assert images == []
+
+
+def test_contents_links_do_not_nest_and_each_has_text(tree):
+    root, _, texts = tree
+    links = [e for e in root.walk() if e.role == "Link"]
+    assert links
+    for link in links:
+        assert not [e for e in link.walk() if e.role == "Link" and e is not link]
+        assert link.text(texts).strip()
