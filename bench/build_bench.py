@@ -54,8 +54,13 @@ print(json.dumps(peaks))
 
 def run(code: str, content: Path, formats: str) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([sys.executable, "-c", code, str(content), out, formats], cwd=ROOT,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(content), out, formats],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         sys.exit(f"build failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -77,7 +82,9 @@ def main() -> None:
         text = f"  {name:<12} {med:7.2f} s   (min {min(values):.2f}, max {max(values):.2f})"
         return text + (f"   peak RSS {peak:6.0f} MB" if peak is not None else "")
 
-    print(f"Build of {args.content.relative_to(ROOT)} ({args.formats}), {args.runs} fresh processes, medians:")
+    print(
+        f"Build of {args.content.relative_to(ROOT)} ({args.formats}), {args.runs} fresh processes, medians:"
+    )
     print(line("imports", [r["import"] for r in runs], statistics.median(p["import"] for p in peaks)))
     for stage in stages:
         peak = statistics.median(p.get(stage, 0) for p in peaks)
