@@ -391,7 +391,7 @@ def _table_slides(view: TableView, max_rows: int, number: int, config: Path | No
     rows (ranked by the last column) and a pointer to the PDF when it is much longer. Columns that
     do not fit across at full size continue on the next slide, each with the row headers."""
     max_rows = max(1, max_rows)
-    groups = _column_groups(view, t)
+    groups = _column_groups(view, config, t)
     if len(view.rows) > 2 * max_rows:
         pages = _top_rows(view, groups, max_rows, number, config, t)
     else:
@@ -486,38 +486,34 @@ def _cell_widths(view: TableView, j: int, t: Type) -> tuple[float, float]:
     return narrow + 2 * CELL_X + 2, natural + 2 * CELL_X + 2
 
 
-def _column_groups(view: TableView, t: Type) -> list[tuple[int, ...]]:
-    """The row-header column plus as many others as fit across the slide at full size."""
+def _column_groups(view: TableView, config: Path | None, t: Type) -> list[tuple[int, ...]]:
+    """The row-header column plus the others, in as few balanced groups as fit across the slide."""
     room = t.size[0] - 2 * MARGIN
     narrow = [_cell_widths(view, j, t)[0] for j in range(len(view.header))]
-    groups: list[tuple[int, ...]] = []
-    current = [0]
-    for j in range(1, len(view.header)):
-        if sum(narrow[i] for i in current) + narrow[j] > room and len(current) > 1:
-            groups.append(tuple(current))
-            current = [0]
-        current.append(j)
-    groups.append(tuple(current))
-    return groups
+    others = list(range(1, len(view.header)))
+    for count in range(1, len(others) + 1):
+        size = math.ceil(len(others) / count)
+        groups = [(0, *others[i:i + size]) for i in range(0, len(others), size)]
+        if all(sum(narrow[j] for j in g) <= room for g in groups):
+            return groups
+    raise ContentError(config, f"[tables.{view.id}]: its row headers and one column do not fit across "
+                       "a slide at 18 pt", hint="shorten the longest words, or leave it out of [deck] tables")
 
 
 def _widths(view: TableView, columns: tuple[int, ...], t: Type) -> list[float]:
+    """Natural widths with some air when they fit; else every column gets its longest word and the
+    rest of the room goes to the columns whose text wraps, in proportion to what they lack."""
     room = t.size[0] - 2 * MARGIN
     sizes = [_cell_widths(view, j, t) for j in columns]
-    natural = [n + 18 for _, n in sizes]  # a little air between columns
+    narrow, natural = [lo for lo, _ in sizes], [nat for _, nat in sizes]
+    air = 18.0
+    if sum(natural) + air * len(columns) <= room:
+        return [n + air for n in natural]
     if sum(natural) <= room:
-        return natural
-    numeric = [j != 0 and all(row[j].numeric for row in view.rows) for j in columns]
-    fixed = sum(nat for nat, num in zip(natural, numeric) if num)
-    flexible = [i for i, num in enumerate(numeric) if not num]
-    spare = room - fixed
-    want = sum(natural[i] for i in flexible)
-    widths = list(natural)
-    for i in flexible:
-        widths[i] = max(sizes[i][0], spare * natural[i] / want)
-    if sum(widths) > room:  # numbers' headers may wrap too
-        widths = [max(lo, room * nat / sum(natural)) for (lo, _), nat in zip(sizes, natural)]
-    return widths
+        return [n + (room - sum(natural)) / len(columns) for n in natural]
+    lacking = [nat - lo for lo, nat in sizes]
+    spare = room - sum(narrow)
+    return [lo + spare * gap / sum(lacking) for lo, gap in zip(narrow, lacking)]
 
 
 def _row_height(cells: list[str], widths: list[float], bold: bool, t: Type) -> float:

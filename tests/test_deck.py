@@ -262,6 +262,23 @@ def test_author_alt_text_is_used_verbatim(content_copy, tmp_path):
     assert alt in descrs
 
 
+def test_a_report_without_a_deck_table_gets_every_slide_and_no_findings(content_copy, tmp_path):
+    """A new year needs no deck editing: with no [deck] table every section, chart and table gets
+    its slides (wide tables split by columns, long ones cut to their top rows) and all pass."""
+    config = content_copy / "report.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text[:text.index("[deck]")], encoding="utf-8")
+    result = build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pptx",))
+    report = result.report
+    deck = Presentation(str(result.outputs["pptx"]))
+    titles = [_title(s) for s in deck.slides]
+    for view in report.table_views.values():
+        assert any(t.startswith(view.caption) for t in titles), view.id
+    pictures = [sh for s in deck.slides for sh in s.shapes if sh.shape_type == 13]
+    assert len(pictures) == len(report.charts)
+    assert check_deck(result.outputs["pptx"]) == []
+
+
 def test_a_branded_template_is_used_when_present(content_copy, tmp_path):
     styles = tmp_path / "styles"
     shutil.copytree(STYLES, styles)
