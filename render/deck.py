@@ -30,7 +30,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
@@ -38,7 +38,7 @@ from pptx.util import Emu
 
 from .charts import render_png
 from .errors import ContentError
-from .model import Cell, Chart, ChartRef, DeckPlan, Prose, Report, Section, TableRef, TableView
+from .model import Cell, Chart, ChartRef, DeckPlan, Headline, Prose, Report, Section, TableRef, TableView
 from .theme import Theme, contrast_ratio
 
 PT = 12700  # EMU per point
@@ -52,6 +52,7 @@ MIN_BODY, MIN_TITLE = 18.0, 28.0
 CELL_X, CELL_Y = 7.2, 4.0  # table cell margins
 DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
 DECORATIVE_NS = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 PLAIN_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"  # "No Style, No Grid": we draw our own
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["replacements", "smartquotes"])
@@ -241,7 +242,7 @@ def _section_slides(report: Report, deck: DeckPlan, s: Section, t: Type, table_n
     return slides
 
 
-def _number(h, section: Section | None) -> SlideSpec:
+def _number(h: Headline, section: Section | None) -> SlideSpec:
     notes = [f"{h.value} {h.label}.", f"Source: {h.source}."]
     if section is not None:
         notes += [p for p in _paragraphs(section) if h.value in p]
@@ -501,8 +502,9 @@ def _column_groups(view: TableView, config: Path | None, t: Type) -> list[tuple[
 
 
 def _widths(view: TableView, columns: tuple[int, ...], t: Type) -> list[float]:
-    """Natural widths with some air when they fit; else every column gets its longest word and the
-    rest of the room goes to the columns whose text wraps, in proportion to what they lack."""
+    """Natural widths with some air when they fit. Else the columns of numbers keep their natural
+    width and the text columns wrap; and when even that is too wide, every column gets its longest
+    word and shares the rest of the room in proportion to what it lacks."""
     room = t.size[0] - 2 * MARGIN
     sizes = [_cell_widths(view, j, t) for j in columns]
     narrow, natural = [lo for lo, _ in sizes], [nat for _, nat in sizes]
@@ -511,9 +513,14 @@ def _widths(view: TableView, columns: tuple[int, ...], t: Type) -> list[float]:
         return [n + air for n in natural]
     if sum(natural) <= room:
         return [n + (room - sum(natural)) / len(columns) for n in natural]
-    lacking = [nat - lo for lo, nat in sizes]
-    spare = room - sum(narrow)
-    return [lo + spare * gap / sum(lacking) for lo, gap in zip(narrow, lacking)]
+    numeric = [j != 0 and all(row[j].numeric for row in view.rows) for j in columns]
+    lacking = [0.0 if num else nat - lo for (lo, nat), num in zip(sizes, numeric)]
+    start = [nat if num else lo for (lo, nat), num in zip(sizes, numeric)]
+    if sum(start) > room:
+        lacking = [nat - lo for lo, nat in sizes]
+        start = narrow
+    spare = room - sum(start)
+    return [lo + spare * gap / sum(lacking) for lo, gap in zip(start, lacking)]
 
 
 def _row_height(cells: list[str], widths: list[float], bold: bool, t: Type) -> float:
@@ -552,7 +559,7 @@ def render_deck(report: Report, theme: Theme) -> bytes:
     for spec in plan_deck(report, theme):
         slide = prs.slides.add_slide(layout)
         for ph in list(slide.placeholders):
-            if ph.placeholder_format.type not in (1, 3):  # keep only the title (or centred title)
+            if ph.placeholder_format.type not in TITLE_PLACEHOLDERS:  # a layout's body, picture …
                 ph._element.getparent().remove(ph._element)
         DRAW[spec.kind](slide, spec, t)
         if spec.notes:
@@ -599,7 +606,7 @@ def _base(theme: Theme):
         _theme_fonts(prs, theme)
     prs.slide_width, prs.slide_height = Emu(int(w)), Emu(int(h))
     layouts = [lay for lay in prs.slide_layouts
-               if any(ph.placeholder_format.type in (1, 3) for ph in lay.placeholders)]
+               if any(ph.placeholder_format.type in TITLE_PLACEHOLDERS for ph in lay.placeholders)]
     if not layouts:
         raise ContentError(template, "no slide layout in the template has a title placeholder")
     layout = next((lay for lay in layouts if lay.name == "Title Only"),
@@ -672,12 +679,12 @@ def _bullet(para, size: float, t: Type) -> None:
     etree.SubElement(ppr, qn("a:buChar")).set("char", "•")
 
 
-def _text_box(slide, name: str, x: float, y: float, w: float, paras: list[Para], t: Type, *,
-              h: float | None = None, anchor=MSO_ANCHOR.TOP):
-    height = h if h is not None else t.height(paras, w) + 4
+def _text_box(slide, name: str, x: float, y: float, w: float, paras: list[Para], t: Type) -> float:
+    """A text box just tall enough for its text (in the fallback font); returns its bottom edge."""
+    height = t.height(paras, w) + 4
     box = slide.shapes.add_textbox(_emu(x), _emu(y), _emu(w), _emu(height))
     box.name = name
-    _write(box.text_frame, paras, t, anchor)
+    _write(box.text_frame, paras, t)
     return y + height
 
 
