@@ -22,7 +22,7 @@ from .charts import render_svg
 from .errors import ContentError
 from .model import ChartRef, Prose, Report, Section, TableRef
 from .tagging import repair
-from .text import markdown_to_html
+from .text import link_texts, markdown_to_html
 from .theme import Theme
 
 
@@ -153,7 +153,18 @@ def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
-    return repair(written)
+    return repair(written, link_descriptions(report))
+
+
+def link_descriptions(report: Report) -> dict[str, str]:
+    """Every external link's address → its words, from the narrative."""
+    found: dict[str, str] = {}
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Prose):
+                for href, words in link_texts(block.markdown).items():
+                    found.setdefault(href, words)
+    return found
 
 
 def chart_svgs(report: Report, theme: Theme) -> dict[str, bytes]:

@@ -8,7 +8,7 @@
   cannot tell a column header from a row header. We add it from the cell's place in the table. (#2508)
 - A table that breaks across pages becomes one Table per page, each with a copy of the header
   row, so a screen reader announces three tables. We join the pieces. (#2902)
-- Link annotations lack the Print flag that PDF/UA's underlying PDF/A-style checks expect.
+- Link annotations carry the raw address as their description and lack the Print flag.
 
 Nothing here changes how a page looks; the validator runs on the result in the tests.
 """
@@ -280,23 +280,33 @@ def _drop_ids(pdf: pikepdf.Pdf, ids: set[str]) -> None:
     prune(tree)
 
 
-def flag_links_printable(pdf: pikepdf.Pdf) -> int:
+def describe_links(pdf: pikepdf.Pdf, descriptions: dict[str, str]) -> int:
+    """Make link annotations printable and give them their link text as /Contents.
+
+    WeasyPrint puts the raw address in /Contents, which is what a screen reader announces for the
+    annotation; the link's own words say where it goes.
+    """
     count = 0
     for page in pdf.pages:
         for annotation in page.obj.get("/Annots", []):
-            if annotation.get("/Subtype") == pikepdf.Name.Link:
-                annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
+            if annotation.get("/Subtype") != pikepdf.Name.Link:
+                continue
+            annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
+            if uri in descriptions:
+                annotation.Contents = pikepdf.String(descriptions[uri])
                 count += 1
     return count
 
 
-def repair(pdf_bytes: bytes) -> bytes:
+def repair(pdf_bytes: bytes, link_descriptions: dict[str, str] | None = None) -> bytes:
     """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         artifact_orphaned_marked_content(pdf)
         merge_split_tables(pdf)
         add_header_scope(pdf)
-        flag_links_printable(pdf)
+        describe_links(pdf, link_descriptions or {})
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return out.getvalue()

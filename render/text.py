@@ -33,3 +33,23 @@ def markdown_to_plain(markdown: str) -> list[str]:
             if text:
                 paragraphs.append(text)
     return paragraphs
+
+
+def link_texts(markdown: str) -> dict[str, str]:
+    """Each link's address → the words it is shown with (the first, if an address repeats)."""
+    found: dict[str, str] = {}
+    for token in _md.parse(markdown):
+        if token.type != "inline":
+            continue
+        href, words = None, []
+        for child in token.children or []:
+            if child.type == "link_open":
+                href, words = str(child.attrs.get("href", "")), []
+            elif child.type == "link_close" and href is not None:
+                found.setdefault(href, " ".join("".join(words).split()))
+                href = None
+            elif href is not None and child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif href is not None and child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+    return found

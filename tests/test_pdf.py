@@ -196,3 +196,24 @@ def test_contents_links_do_not_nest_and_each_has_text(tree):
     for link in links:
         assert not [e for e in link.walk() if e.role == "Link" and e is not link]
         assert link.text(texts).strip()
+
+
+def test_link_annotations_are_described_by_their_link_text(pdf_path, report):
+    from render.text import link_texts
+
+    expected = {}
+    for section in report.sections:
+        for block in section.blocks:
+            if hasattr(block, "markdown"):
+                for href, words in link_texts(block.markdown).items():
+                    expected.setdefault(href, words)
+    seen = 0
+    with pikepdf.open(pdf_path) as pdf:
+        for p in pdf.pages:
+            for annotation in p.get("/Annots", []):
+                uri = annotation.get("/A", {}).get("/URI")
+                if uri is not None:
+                    assert str(annotation.Contents) == expected[str(uri)]
+                    assert int(annotation.F) & 4, "link annotations are printable"
+                    seen += 1
+    assert seen >= len(expected)
