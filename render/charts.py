@@ -210,7 +210,7 @@ def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
     else:
         sns.barplot(x=values, y=labels, orient="h", color=color, ax=ax, saturation=1, width=0.68)
         ends = [(p.get_width(), p.get_y() + p.get_height() / 2) for p in ax.patches]
-        offset = 4
+        offset = 4 + size * 0.2  # clear of the label's white backing box
     decimals = decimals_of(values)
     whole = sum(values)
     texts = []

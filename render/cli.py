@@ -110,7 +110,8 @@ def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
         raise ContentError(args.deck, "no such file", hint="build the report first: impact-report build")
     findings = check_deck(args.deck)
     for f in findings:
-        console.print(f"slide {f.slide}: [{f.rule}] {f.message}")
+        where = "deck" if f.slide == 0 else f"slide {f.slide}"
+        console.print(f"{where}: [{f.rule}] {f.message}", markup=False, highlight=False)
     console.print(f"{len(findings)} finding(s)")
     return 1 if findings else 0
 
