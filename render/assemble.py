@@ -92,7 +92,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
                 config_path=content.config_path,
             )
         except ContentError as e:
-            errors.append(e)
+            errors += e.errors
     views = {}
     for tid, spec in tables_cfg.items():
         try:
@@ -106,16 +106,14 @@ def assemble(content: Content, styles_dir: Path) -> Report:
                 content.config_path,
             )
         except ContentError as e:
-            errors.append(e)
+            errors += e.errors
 
     sections: list[Section] = []
     for source in content.sections:
         try:
             sections.append(render_section(env, source.id, source.path, source.text, allowed))
-        except ContentErrors as e:
-            errors += e.errors
         except ContentError as e:
-            errors.append(e)
+            errors += e.errors
     if errors:
         raise ContentErrors(errors)
     check_outline(sections, content.config_path)

@@ -24,6 +24,11 @@ class ContentError(Exception):
         self.hint = hint
         super().__init__(self.describe())
 
+    @property
+    def errors(self) -> list[ContentError]:
+        """The individual mistakes: just this one (ContentErrors holds several)."""
+        return [self]
+
     def describe(self) -> str:
         place = ""
         if self.path is not None:
@@ -42,8 +47,12 @@ class ContentErrors(ContentError):
     """Several content mistakes found in one pass, reported together so the editor fixes them at once."""
 
     def __init__(self, errors: list[ContentError]) -> None:
-        self.errors = errors
+        self._errors = errors
         Exception.__init__(self, self.describe())
+
+    @property
+    def errors(self) -> list[ContentError]:
+        return self._errors
 
     def describe(self) -> str:  # type: ignore[override]
         head = f"{len(self.errors)} problems found in the content:" if len(self.errors) > 1 else ""

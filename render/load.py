@@ -181,10 +181,8 @@ def read_data(root: Path) -> tuple[dict[str, DataTable], dict[str, Fact]]:
     for csv_path in sorted(folder.glob("*.csv")):
         try:
             tables[csv_path.stem] = read_table(csv_path)
-        except ContentErrors as e:
-            errors += e.errors
         except ContentError as e:
-            errors.append(e)
+            errors += e.errors
     if errors:
         raise ContentErrors(errors)
     for name in (FACTS, CONTROLS):

@@ -31,28 +31,12 @@ class Element:
 
 
 def mcid_texts(path) -> dict[tuple[int, int], str]:
-    reader = PdfReader(str(path))
+    """(page index, MCID) → the text drawn inside that marked-content sequence."""
     texts: dict[tuple[int, int], str] = {}
-    for index, page in enumerate(reader.pages):
-        stack: list[int | None] = []
-
-        def before(op, args, cm, tm, stack=stack):
-            if op == b"BDC":
-                props = args[1] if len(args) > 1 else None
-                mcid = props.get("/MCID") if hasattr(props, "get") else None
-                stack.append(int(mcid) if mcid is not None else None)
-            elif op == b"BMC":
-                stack.append(None)
-            elif op == b"EMC" and stack:
-                stack.pop()
-
-        def on_text(text, cm, tm, font, size, stack=stack, index=index):
-            current = next((m for m in reversed(stack) if m is not None), None)
-            if current is not None and text:
-                key = (index, current)
-                texts[key] = texts.get(key, "") + text
-
-        page.extract_text(visitor_operand_before=before, visitor_text=on_text)
+    for run in text_runs(path):
+        if run.mcid is not None:
+            key = (run.page, run.mcid)
+            texts[key] = texts.get(key, "") + run.text
     return texts
 
 
@@ -115,7 +99,7 @@ def text_runs(path) -> list[TextRun]:
                 stack.pop()
 
         def on_text(text, cm, tm, font, size, stack=stack, index=index):
-            if not text.strip():
+            if not text:
                 return
             scale_y = (tm[2] * cm[1] + tm[3] * cm[3]) if tm and cm else 1
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
