@@ -3,11 +3,13 @@ the outputs atomically, so a failed build never leaves half a file or destroys t
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ class BuildResult:
     report: Report
     outputs: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+    parallel: tuple[str, ...] = ()  # stages that ran alongside the others, in a worker process
 
 
 def newest_content_dir(content_root: Path) -> Path:
@@ -73,6 +76,24 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
+def _render_deck_timed(report: Report, theme: Theme) -> tuple[bytes, float]:
+    from .deck import render_deck
+
+    start = time.perf_counter()
+    data = render_deck(report, theme)
+    return data, time.perf_counter() - start
+
+
+def _deck_worker() -> ProcessPoolExecutor | None:
+    """A fresh worker process for the deck; None with a single core or when asked to stay serial."""
+    if (os.cpu_count() or 1) < 2 or os.environ.get("IMPACT_REPORT_SERIAL"):
+        return None
+    try:
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    except OSError:
+        return None
+
+
 def build(
     content_dir: Path,
     out_dir: Path,
@@ -92,23 +113,28 @@ def build(
     stem = f"impact-report-{report.meta.year}"
     outputs: dict[str, Path] = {}
     rendered: dict[str, bytes] = {}
-    if "pdf" in formats:
-        from .pdf import chart_svgs, render_html, render_pdf
+    # The deck and the PDF need nothing from each other, so on a machine with a spare core the
+    # deck renders in a worker process while this one writes the PDF.
+    worker = _deck_worker() if {"pdf", "pptx"} <= set(formats) else None
+    with worker or nullcontext():
+        deck_job = worker.submit(_render_deck_timed, report, theme) if worker else None
+        if "pdf" in formats:
+            from .pdf import chart_svgs, render_html, render_pdf
 
-        with _timed(timings, "charts", progress):
-            svgs = chart_svgs(report, theme)
-        with _timed(timings, "html", progress):
-            html, css = render_html(report, theme, svgs)
-        with _timed(timings, "pdf", progress):
-            rendered["pdf"] = render_pdf(report, theme, html, css)
-    if "pptx" in formats:
-        from .deck import render_deck
-
-        with _timed(timings, "deck", progress):
-            rendered["pptx"] = render_deck(report, theme)
+            with _timed(timings, "charts", progress):
+                svgs = chart_svgs(report, theme)
+            with _timed(timings, "html", progress):
+                html, css = render_html(report, theme, svgs)
+            with _timed(timings, "pdf", progress):
+                rendered["pdf"] = render_pdf(report, theme, html, css)
+        if "pptx" in formats:
+            if progress:
+                progress("deck")
+            job = deck_job.result() if deck_job else _render_deck_timed(report, theme)
+            rendered["pptx"], timings["deck"] = job
     # Only write once everything rendered, so both files always come from the same content.
     for kind, data in rendered.items():
         path = Path(out_dir) / f"{stem}.{kind}"
         write_atomic(path, data)
         outputs[kind] = path
-    return BuildResult(report, outputs, timings)
+    return BuildResult(report, outputs, timings, ("deck",) if worker else ())

@@ -95,7 +95,10 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
     if not quiet:
         for stage in STAGES:
             if stage in result.timings:
-                console.print(f"  [green]✓[/] {STAGE_WORDS[stage]:<40} {result.timings[stage]:6.2f} s")
+                alongside = "  (alongside the PDF)" if stage in result.parallel else ""
+                console.print(
+                    f"  [green]✓[/] {STAGE_WORDS[stage]:<40} {result.timings[stage]:6.2f} s{alongside}"
+                )
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
             console.print(f"[bold]Wrote[/] {shown}")

@@ -24,6 +24,10 @@ class ContentError(Exception):
         self.hint = hint
         super().__init__(self.describe())
 
+    def __reduce__(self):
+        # Errors cross process boundaries (the deck renders in a worker): rebuild with keywords.
+        return (_rebuild, (self.path, self.message, self.line, self.where, self.hint))
+
     @property
     def errors(self) -> list[ContentError]:
         """The individual mistakes: just this one (ContentErrors holds several)."""
@@ -50,6 +54,9 @@ class ContentErrors(ContentError):
         self._errors = errors
         Exception.__init__(self, self.describe())
 
+    def __reduce__(self):
+        return (ContentErrors, (self._errors,))
+
     @property
     def errors(self) -> list[ContentError]:
         return self._errors
@@ -58,3 +65,7 @@ class ContentErrors(ContentError):
         head = f"{len(self.errors)} problems found in the content:" if len(self.errors) > 1 else ""
         body = "\n".join(e.describe() for e in self.errors)
         return f"{head}\n{body}" if head else body
+
+
+def _rebuild(path, message, line, where, hint) -> ContentError:
+    return ContentError(path, message, line=line, where=where, hint=hint)

@@ -227,3 +227,32 @@ def test_cli_help_explains_every_option(capsys):
     for option in ("CONTENT_DIR", "--out", "--only", "--styles", "--quiet"):
         assert option in text
     assert re.search(r"newest year", text)
+
+
+def test_a_mistake_found_while_rendering_the_deck_in_parallel_is_reported_like_any_other(
+    content_copy, tmp_path
+):
+    """The deck renders in a worker process beside the PDF; its errors must still arrive whole."""
+    import shutil
+
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES, styles)
+    replace_in(styles / "theme.toml", 'title_color = "#0B3D6B"', 'title_color = "#D0D8E0"')
+    out = tmp_path / "out"
+    with pytest.raises(ContentError) as caught:
+        build(content_copy, out, styles_dir=styles, formats=("pdf", "pptx"))
+    message = caught.value.describe()
+    assert "theme.toml" in message and "title_color" in message and "4.5:1" in message
+    assert not out.exists() or not any(out.iterdir()), "nothing is written when one output fails"
+
+
+def test_content_errors_survive_pickling():
+    import pickle
+
+    error = ContentError(Path("a.csv"), "bad", line=3, where="column 'x'", hint="fix it")
+    again = pickle.loads(pickle.dumps(error))
+    assert again.describe() == error.describe()
+    from render.errors import ContentErrors
+
+    several = ContentErrors([error, ContentError(None, "other")])
+    assert pickle.loads(pickle.dumps(several)).describe() == several.describe()
