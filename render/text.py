@@ -1,4 +1,5 @@
-"""Markdown to HTML (for the PDF) and to plain sentences (for speaker notes), with one parser."""
+"""Markdown to HTML (for the PDF) and to plain text (for speaker notes and the deck's key points),
+with one parser, so the PDF and the deck read the same Markdown the same way."""
 
 from __future__ import annotations
 
@@ -23,16 +24,56 @@ def markdown_to_plain(markdown: str) -> list[str]:
     paragraphs: list[str] = []
     for token in tokens:
         if token.type == "inline":
-            words = []
-            for child in token.children or []:
-                if child.type in ("text", "code_inline"):
-                    words.append(child.content)
-                elif child.type in ("softbreak", "hardbreak"):
-                    words.append(" ")
-            text = "".join(words).strip()
+            text = _inline_text(token).strip()
             if text:
                 paragraphs.append(text)
     return paragraphs
+
+
+def markdown_to_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(kind, plain text) for each paragraph: "para", "quote" (a callout) or "heading"; a list
+    becomes one sentence joined to the paragraph that introduces it."""
+    out: list[tuple[str, str]] = []
+    items: list[str] = []
+    kind, depth = "para", 0
+    for token in _md.parse(markdown):
+        if token.type == "blockquote_open":
+            kind = "quote"
+        elif token.type == "blockquote_close":
+            kind = "para"
+        elif token.type == "heading_open":
+            kind = "heading"
+        elif token.type == "heading_close":
+            kind = "para"
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0 and items:
+                joined = ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1] + "."
+                if out and out[-1][1].endswith(":"):
+                    out[-1] = (out[-1][0], f"{out[-1][1]} {joined}")
+                else:
+                    out.append(("para", joined))
+                items = []
+        elif token.type == "inline":
+            text = " ".join(_inline_text(token).split())
+            if text and depth:
+                items.append(text.rstrip("."))
+            elif text:
+                out.append((kind, text))
+    return out
+
+
+def _inline_text(token) -> str:
+    """An inline token's words: text and code as written, line breaks as spaces, links as their words."""
+    words = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+    return "".join(words)
 
 
 def link_texts(markdown: str) -> dict[str, str]:
