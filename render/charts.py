@@ -286,7 +286,7 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
                 format_value(value, chart.unit),
                 ha="center",
                 va="center",
-                fontsize=size * 0.9,
+                fontsize=max(size * 0.95, 10),
                 color=ink,
             )
     ax.xaxis.tick_top()
@@ -297,7 +297,10 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
     plt.setp(ax.get_yticklabels(), rotation=0)
 
 
-def _figure(chart: Chart, theme: Theme, *, width: float, size: float, height: float | None, wrap: int):
+def _draw(
+    chart: Chart, theme: Theme, *, width: float, size: float, height: float | None, wrap: int, save: dict
+) -> bytes:
+    """Draw and save the chart inside the theme's style, so save-time settings (SVG text) apply."""
     with plt.rc_context(_style(theme, size)):
         n = len(chart.series.labels)
         if height is None:
@@ -310,32 +313,38 @@ def _figure(chart: Chart, theme: Theme, *, width: float, size: float, height: fl
             if chart.kind == "heatmap":
                 height = n * 0.42 * size / 10.5 + 0.9
         fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
-        (_heatmap if chart.kind == "heatmap" else _bar)(ax, chart, theme, size, wrap)
-        return fig
+        try:
+            (_heatmap if chart.kind == "heatmap" else _bar)(ax, chart, theme, size, wrap)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, **save)
+        finally:
+            plt.close(fig)
+        return buffer.getvalue()
 
 
 def render_svg(chart: Chart, theme: Theme) -> bytes:
-    """The chart for the PDF: vector SVG sized to the text column."""
+    """The chart for the PDF: vector SVG sized to the text column, its words as SVG text."""
     k = theme.chart
-    fig = _figure(chart, theme, width=k["pdf_width_in"], size=k["pdf_font_size"], height=None, wrap=30)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return _draw(
+        chart,
+        theme,
+        width=k["pdf_width_in"],
+        size=k["pdf_font_size"],
+        height=None,
+        wrap=30,
+        save={"format": "svg", "metadata": {"Date": None, "Creator": None}},
+    )
 
 
 def render_png(chart: Chart, theme: Theme) -> bytes:
     """The chart for a slide: wide, large type, PNG at twice slide resolution or better."""
     k = theme.chart
-    fig = _figure(
+    return _draw(
         chart,
         theme,
         width=k["slide_width_in"],
         size=k["slide_font_size"],
         height=k["slide_height_in"],
         wrap=26,
+        save={"format": "png", "dpi": k["slide_dpi"], "metadata": {"Software": None}},
     )
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=k["slide_dpi"], metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()

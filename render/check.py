@@ -223,8 +223,12 @@ class _SlideCheck:
         title = next((s for s in self.shapes if s.is_title), None)
         text = " ".join(_text(title.el).split()) if title is not None else ""
         if not text:
-            self.add("missing-title", "the slide has no title placeholder" if title is None
-                     else f"the title placeholder {title.label} is empty")
+            self.add(
+                "missing-title",
+                "the slide has no title placeholder"
+                if title is None
+                else f"the title placeholder {title.label} is empty",
+            )
             return
         key = text.casefold()
         if key in titles:
@@ -237,16 +241,21 @@ class _SlideCheck:
             if s.decorative or s.placeholder:
                 continue
             data = s.el.find(".//" + qn("a:graphicData"))
-            needs = (s.kind == "pic"
-                     or (s.kind == "graphicFrame" and data is not None and data.get("uri") == CHART_URI)
-                     or (s.kind in ("sp", "cxnSp") and not _text(s.el).strip()))
+            needs = (
+                s.kind == "pic"
+                or (s.kind == "graphicFrame" and data is not None and data.get("uri") == CHART_URI)
+                or (s.kind in ("sp", "cxnSp") and not _text(s.el).strip())
+            )
             descr = (_c_nv_pr(s.el).get("descr") or "").strip()
             what = {"pic": "picture", "graphicFrame": "chart"}.get(s.kind, "shape without text")
             if needs and not descr:
                 self.add("missing-alt", f"{what} {s.label} has no alt text and is not marked decorative")
             elif needs and FILE_NAME.fullmatch(descr):
-                self.add("missing-alt", f"the alt text of {what} {s.label} is a file name ({descr!r}), "
-                         "which is what PowerPoint fills in when nobody wrote one")
+                self.add(
+                    "missing-alt",
+                    f"the alt text of {what} {s.label} is a file name ({descr!r}), "
+                    "which is what PowerPoint fills in when nobody wrote one",
+                )
 
     def reading_order(self) -> None:
         if not self.shapes:
@@ -273,11 +282,15 @@ class _SlideCheck:
                     merged = [a for a in ("gridSpan", "rowSpan") if int(tc.get(a, "1")) > 1]
                     merged += [a for a in ("hMerge", "vMerge") if tc.get(a) in ("1", "true")]
                     if merged:
-                        self.add("table-header", f"table {s.label} has a merged cell at row {r + 1}, "
-                                 f"column {c + 1} ({', '.join(merged)})")
+                        self.add(
+                            "table-header",
+                            f"table {s.label} has a merged cell at row {r + 1}, "
+                            f"column {c + 1} ({', '.join(merged)})",
+                        )
                     if r == 0 and not _text(tc).strip():
-                        self.add("table-header",
-                                 f"table {s.label} has an empty header cell in column {c + 1}")
+                        self.add(
+                            "table-header", f"table {s.label} has an empty header cell in column {c + 1}"
+                        )
 
     def language(self) -> None:
         lang = self.deck.language
@@ -295,8 +308,11 @@ class _SlideCheck:
                     if not lang or el.get("lang") != lang:
                         bad[name] = bad.get(name, 0) + 1
             for name, n in bad.items():
-                self.add("language", f'{n} text run(s) in {where} shape "{name}" are not marked as '
-                         f"{lang or 'the document language'}")
+                self.add(
+                    "language",
+                    f'{n} text run(s) in {where} shape "{name}" are not marked as '
+                    f"{lang or 'the document language'}",
+                )
 
     def text(self) -> None:
         """Font size, contrast and fit, run by run and box by box."""
@@ -324,12 +340,16 @@ class _SlideCheck:
                 row = max(row, needed + int(margins("marT", 45720)) + int(margins("marB", 45720)))
             height += row
         if s.y + height > self.deck.height:
-            self.add("overflow", f"table {s.label} grows to {height / 914400:.2f} in tall with its text "
-                     f"and runs off the bottom of the slide")
+            self.add(
+                "overflow",
+                f"table {s.label} grows to {height / 914400:.2f} in tall with its text "
+                f"and runs off the bottom of the slide",
+            )
         self.grown[s.id] = height
 
-    def text_body(self, s: Shape, body, box_w: int, box_h: int | None, behind: list[str], *,
-                  cell: bool) -> int:
+    def text_body(
+        self, s: Shape, body, box_w: int, box_h: int | None, behind: list[str], *, cell: bool
+    ) -> int:
         """Check runs in one text body; return the height its text needs (EMU)."""
         body_pr = body.find(qn("a:bodyPr"))
         bp = body_pr.get if body_pr is not None else {}.get
@@ -358,8 +378,9 @@ class _SlideCheck:
                 words += [(w, face, bold, size) for w in text.split()]
                 minimum = MIN_TITLE if s.is_title else MIN_BODY
                 if size < minimum - 0.01:
-                    self.add("font-size", f'{size:g} pt text "{_short(text)}" in {s.label} is under '
-                             f"{minimum:g} pt")
+                    self.add(
+                        "font-size", f'{size:g} pt text "{_short(text)}" in {s.label} is under {minimum:g} pt'
+                    )
                 self.contrast(s, r, body, level, behind, text)
             if not words:
                 end = p.find(qn("a:endParaRPr"))
@@ -381,8 +402,11 @@ class _SlideCheck:
             if grows and s.y + needed > self.deck.height:
                 self.add("overflow", f"the text of {s.label} grows its box past the bottom of the slide")
             elif not grows and needed > room * 1.02:
-                self.add("overflow", f"the text of {s.label} needs about {needed / 914400:.2f} in but its "
-                         f"box has {room / 914400:.2f} in")
+                self.add(
+                    "overflow",
+                    f"the text of {s.label} needs about {needed / 914400:.2f} in but its "
+                    f"box has {room / 914400:.2f} in",
+                )
         return int(needed)
 
     def run_size(self, s: Shape, body, r, level: int) -> float:
@@ -421,22 +445,36 @@ class _SlideCheck:
         r_pr = r.find(qn("a:rPr"))
         color = self.deck.color(r_pr.find(qn("a:solidFill"))) if r_pr is not None else None
         if color is None:
-            color = next((c for c in (self.deck.color(d.find(qn("a:solidFill")))
-                                      for d in self.inherited(s, body, level)) if c), None)
+            color = next(
+                (
+                    c
+                    for c in (
+                        self.deck.color(d.find(qn("a:solidFill"))) for d in self.inherited(s, body, level)
+                    )
+                    if c
+                ),
+                None,
+            )
         if color is None:
             style = s.el.find(qn("p:style") + "/" + qn("a:fontRef"))
             color = self.deck.color(style) if style is not None else None
         if color is None:  # the master's default text colour
             color = self.deck.scheme.get(self.deck.clr_map.get("tx1", "dk1"), "?")
         if color == "?" or "?" in behind:
-            self.add("contrast", f'the colours of "{_short(text)}" in {s.label} cannot be resolved '
-                     "(a picture, gradient or modified theme colour); check them by eye")
+            self.add(
+                "contrast",
+                f'the colours of "{_short(text)}" in {s.label} cannot be resolved '
+                "(a picture, gradient or modified theme colour); check them by eye",
+            )
             return
         worst = min(behind, key=lambda bg: contrast_ratio(color, bg))
         ratio = contrast_ratio(color, worst)
         if ratio < MIN_CONTRAST:
-            self.add("contrast", f'"{_short(text)}" in {s.label} is #{color} on #{worst}: {ratio:.2f}:1, '
-                     f"under {MIN_CONTRAST}:1")
+            self.add(
+                "contrast",
+                f'"{_short(text)}" in {s.label} is #{color} on #{worst}: {ratio:.2f}:1, '
+                f"under {MIN_CONTRAST}:1",
+            )
 
     def background(self) -> list[str]:
         for part in (self.slide, self.slide.slide_layout, self.slide.slide_layout.slide_master):
@@ -480,7 +518,7 @@ class _SlideCheck:
                 self.add("overflow", f"{s.label} extends beyond the edge of the slide")
         solid = [s for s in shapes if not s.decorative]
         for i, a in enumerate(solid):
-            for b in solid[i + 1:]:
+            for b in solid[i + 1 :]:
                 if (_has_text(a) or _has_text(b)) and _intersects(a, b, margin=EMU_PER_PT):
                     self.add("overlap", f"{a.label} and {b.label} overlap")
 
@@ -491,6 +529,7 @@ class _SlideCheck:
 
 
 # ---------------------------------------------------------------- shapes and geometry
+
 
 def _flatten(shapes, transform=None) -> Iterator[Shape]:
     """Shapes in tree order, group members in place, their boxes mapped to slide coordinates."""
@@ -513,8 +552,17 @@ def _flatten(shapes, transform=None) -> Iterator[Shape]:
         ph = shape._element.find(".//" + qn("p:ph"))
         placeholder = (ph.get("type") or "body") if ph is not None else None
         c_nv_pr = _c_nv_pr(shape._element)
-        yield Shape(shape._element, c_nv_pr.get("id", "?"), c_nv_pr.get("name", ""), int(x), int(y),
-                    int(w), int(h), _is_decorative(c_nv_pr), placeholder)
+        yield Shape(
+            shape._element,
+            c_nv_pr.get("id", "?"),
+            c_nv_pr.get("name", ""),
+            int(x),
+            int(y),
+            int(w),
+            int(h),
+            _is_decorative(c_nv_pr),
+            placeholder,
+        )
 
 
 def _c_nv_pr(el) -> etree._Element:
@@ -554,13 +602,21 @@ def _short(text: str) -> str:
 
 
 def _intersects(a: Shape, b: Shape, margin: int = 0) -> bool:
-    return (a.x + margin < b.x + b.w and b.x + margin < a.x + a.w
-            and a.y + margin < b.y + b.h and b.y + margin < a.y + a.h)
+    return (
+        a.x + margin < b.x + b.w
+        and b.x + margin < a.x + a.w
+        and a.y + margin < b.y + b.h
+        and b.y + margin < a.y + a.h
+    )
 
 
 def _contains(outer: Shape, inner: Shape) -> bool:
-    return (outer.x <= inner.x and outer.y <= inner.y and outer.x + outer.w >= inner.x + inner.w
-            and outer.y + outer.h >= inner.y + inner.h)
+    return (
+        outer.x <= inner.x
+        and outer.y <= inner.y
+        and outer.x + outer.w >= inner.x + inner.w
+        and outer.y + outer.h >= inner.y + inner.h
+    )
 
 
 def _before(a: Shape, b: Shape) -> bool:
@@ -570,4 +626,3 @@ def _before(a: Shape, b: Shape) -> bool:
     if overlap > 0.5 * min(a.h, b.h):
         return a.x < b.x
     return a.y < b.y
-

@@ -143,13 +143,21 @@ def test_section_slides_show_its_callouts(deck, report):
     for s in report.sections:
         if s.level != 2 or s.id not in report.deck.sections:
             continue
-        quotes = [line[1:].strip() for b in s.blocks if isinstance(b, Prose)
-                  for line in b.markdown.splitlines() if line.startswith(">")]
+        quotes = [
+            line[1:].strip()
+            for b in s.blocks
+            if isinstance(b, Prose)
+            for line in b.markdown.splitlines()
+            if line.startswith(">")
+        ]
         if not quotes:
             continue
         slide = next(sl for sl in deck.slides if _title(sl) == s.title)
-        body = _normal(" ".join(sh.text_frame.text for sh in slide.shapes
-                                if sh.has_text_frame and sh != slide.shapes.title))
+        body = _normal(
+            " ".join(
+                sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh != slide.shapes.title
+            )
+        )
         first = markdown_to_plain(quotes[0])[0]
         assert _normal(first) in body, s.id
 
@@ -202,8 +210,9 @@ def test_tables_are_native_with_a_header_row(deck, report):
         top = re.search(r"Top (\d+) of (\d+) rows.*the full table is in the PDF report \(Table (\d+)\)", note)
         if top:
             n, of, number = map(int, top.groups())
-            assert of == len(labels) and n < of and set(shown) - {"Total"} <= set(labels) | {
-                f"Total (all {of})"}
+            assert (
+                of == len(labels) and n < of and set(shown) - {"Total"} <= set(labels) | {f"Total (all {of})"}
+            )
             order = [tid2 for s in report.sections for tid2 in s.table_ids]
             assert number == order.index(tid) + 1
         else:
@@ -253,12 +262,13 @@ def test_author_alt_text_is_used_verbatim(content_copy, tmp_path):
     config = content_copy / "report.toml"
     alt = "Bar chart: almost all missing children reported to us ran away; written by the editor."
     text = config.read_text(encoding="utf-8")
-    text = text.replace('[charts.cases-by-type]\n', f'[charts.cases-by-type]\nalt = "{alt}"\n', 1)
+    text = text.replace("[charts.cases-by-type]\n", f'[charts.cases-by-type]\nalt = "{alt}"\n', 1)
     config.write_text(text, encoding="utf-8")
     result = build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pptx",))
     deck = Presentation(str(result.outputs["pptx"]))
-    descrs = [sh._element.nvPicPr.cNvPr.get("descr") for s in deck.slides for sh in s.shapes
-              if sh.shape_type == 13]
+    descrs = [
+        sh._element.nvPicPr.cNvPr.get("descr") for s in deck.slides for sh in s.shapes if sh.shape_type == 13
+    ]
     assert alt in descrs
 
 
@@ -267,7 +277,7 @@ def test_a_report_without_a_deck_table_gets_every_slide_and_no_findings(content_
     its slides (wide tables split by columns, long ones cut to their top rows) and all pass."""
     config = content_copy / "report.toml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text[:text.index("[deck]")], encoding="utf-8")
+    config.write_text(text[: text.index("[deck]")], encoding="utf-8")
     result = build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pptx",))
     report = result.report
     deck = Presentation(str(result.outputs["pptx"]))
@@ -363,8 +373,9 @@ def test_checker_accepts_a_decorative_picture(tmp_path):
     prs = _deck()
     pic = prs.slides[1].shapes.add_picture(_png(), Inches(1), Inches(2), Inches(4), Inches(2))
     c_nv_pr = pic._element.nvPicPr.cNvPr
-    ext = etree.SubElement(etree.SubElement(c_nv_pr, qn("a:extLst")), qn("a:ext"),
-                           uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}")
+    ext = etree.SubElement(
+        etree.SubElement(c_nv_pr, qn("a:extLst")), qn("a:ext"), uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
+    )
     ns = "http://schemas.microsoft.com/office/drawing/2017/decorative"
     etree.SubElement(ext, f"{{{ns}}}decorative", nsmap={"adec": ns}).set("val", "1")
     assert check_deck(_save(prs, tmp_path)) == []

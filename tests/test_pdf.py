@@ -155,10 +155,16 @@ def test_reading_text_is_at_least_10_points(runs):
     assert not too_small, too_small[:5]
 
 
-def test_every_text_run_starts_inside_the_page_margins(runs, pdf_path):
+def test_every_text_run_starts_inside_the_page_margins(runs, pdf_path, tree):
+    root, _, _ = tree
+    # Chart text sits inside each figure's form XObject, whose matrix pypdf does not apply to text
+    # positions; the figure itself is read through its Alt, so check the reading text here.
+    in_figures = {m for e in root.walk() if e.role == "Figure" for f in e.walk() for m in f.mcids}
     with pikepdf.open(pdf_path) as pdf:
         boxes = [[float(v) for v in p.MediaBox] for p in pdf.pages]
     for r in runs:
+        if (r.page, r.mcid) in in_figures:
+            continue
         _, _, width, height = boxes[r.page]
         assert 36 <= r.x <= width - 36, (r.page + 1, r.text, r.x)
         assert 36 <= r.y <= height - 36, (r.page + 1, r.text, r.y)
