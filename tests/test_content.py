@@ -256,3 +256,27 @@ def test_content_errors_survive_pickling():
 
     several = ContentErrors([error, ContentError(None, "other")])
     assert pickle.loads(pickle.dumps(several)).describe() == several.describe()
+
+
+def test_a_new_year_flows_through_titles_text_and_file_names(content_copy, tmp_path):
+    replace_in(
+        content_copy / "report.toml",
+        "year = 2022\npublished_year = 2023",
+        "year = 2023\npublished_year = 2024",
+    )
+    result = build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pdf",))
+    assert result.outputs["pdf"].name == "impact-report-2023.pdf"
+    assert result.report.meta.title == "Our 2023 Impact"
+    text = "\n".join(p.extract_text() for p in PdfReader(str(result.outputs["pdf"])).pages)
+    assert "2023 at a glance" in text
+    assert "Our call center took 110,153 calls in 2023" in " ".join(text.split())
+
+
+def test_newest_year_folder_is_the_default(tmp_path):
+    from render.build import newest_content_dir
+
+    for name in ("2021", "2023", "2022", "drafts"):
+        (tmp_path / name).mkdir()
+    assert newest_content_dir(tmp_path).name == "2023"
+    with pytest.raises(ContentError):
+        newest_content_dir(tmp_path / "missing")
