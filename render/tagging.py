@@ -8,6 +8,7 @@
   cannot tell a column header from a row header. We add it from the cell's place in the table. (#2508)
 - A table that breaks across pages becomes one Table per page, each with a copy of the header
   row, so a screen reader announces three tables. We join the pieces. (#2902)
+- Figure bounding boxes are in CSS pixels from the top of the page, not PDF points.
 - Link annotations carry the raw address as their description and lack the Print flag.
 
 Nothing here changes how a page looks; the validator runs on the result in the tests.
@@ -280,6 +281,29 @@ def _drop_ids(pdf: pikepdf.Pdf, ids: set[str]) -> None:
     prune(tree)
 
 
+PX_TO_PT = 0.75
+
+
+def fix_figure_bboxes(pdf: pikepdf.Pdf) -> int:
+    """Figure /BBox in PDF user space: points, origin at the bottom of the page.
+
+    WeasyPrint writes CSS pixels measured from the top, so tools that highlight or reflow a
+    figure (read-aloud, Reflow, "save as") point at the wrong place. (Measured on WeasyPrint 70.)
+    """
+    count = 0
+    for element in _elements(pdf.Root.StructTreeRoot):
+        if _role(element) != "/Figure" or element.get("/Pg") is None:
+            continue
+        height = float(element.Pg.MediaBox[3])
+        attrs = element.get("/A")
+        for attr in attrs if isinstance(attrs, pikepdf.Array) else [attrs]:
+            if isinstance(attr, pikepdf.Dictionary) and "/BBox" in attr:
+                x0, top, x1, bottom = (float(v) * PX_TO_PT for v in attr.BBox)
+                attr.BBox = pikepdf.Array([round(v, 2) for v in (x0, height - bottom, x1, height - top)])
+                count += 1
+    return count
+
+
 def describe_links(pdf: pikepdf.Pdf, descriptions: dict[str, str]) -> int:
     """Make link annotations printable and give them their link text as /Contents.
 
@@ -306,6 +330,7 @@ def repair(pdf_bytes: bytes, link_descriptions: dict[str, str] | None = None) ->
         artifact_orphaned_marked_content(pdf)
         merge_split_tables(pdf)
         add_header_scope(pdf)
+        fix_figure_bboxes(pdf)
         describe_links(pdf, link_descriptions or {})
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)

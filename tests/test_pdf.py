@@ -223,3 +223,25 @@ def test_link_annotations_are_described_by_their_link_text(pdf_path, report):
                     assert int(annotation.F) & 4, "link annotations are printable"
                     seen += 1
     assert seen >= len(expected)
+
+
+def test_figure_bounding_boxes_are_in_page_points_inside_the_margins(pdf_path):
+    with pikepdf.open(pdf_path) as pdf:
+        pages = {p.objgen: p for p in pdf.pages}
+        figures = []
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    stack.append(kid)
+            if node.get("/S") == "/Figure":
+                figures.append(node)
+        assert figures
+        for figure in figures:
+            page = pages[figure.Pg.objgen]
+            _, _, width, height = (float(v) for v in page.MediaBox)
+            x0, y0, x1, y1 = (float(v) for v in figure.A.BBox)
+            assert 72 - 1 <= x0 < x1 <= width - 72 + 1, (x0, x1)
+            assert 0 <= y0 < y1 <= height, (y0, y1)
