@@ -80,6 +80,12 @@ def build_chart(
             pairs = pairs[:top]
             note = note or f"Showing the top {top} of {of_count}; every one is in the table that follows."
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
+        if scale == "log" and any(v <= 0 for v in series.values):
+            zero = next(label for label, v in pairs if v <= 0)
+            raise fail(
+                f"{zero!r} is {table.total(measure_name, **{category: zero})}, which a logarithmic "
+                'scale cannot show; use scale = "linear" or leave the category out of the data'
+            )
         generated = describe_bar(
             title,
             list(series.labels),

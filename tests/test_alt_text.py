@@ -97,3 +97,24 @@ def test_author_alt_replaces_the_generated_text():
         config_path=Path("report.toml"),
     )
     assert chart.alt == "Mostly dogs." and chart.alt_by_author
+
+
+def test_a_zero_on_a_log_scale_is_a_content_error():
+    import pytest
+
+    from render.errors import ContentError
+
+    table = small_table([("Cats", 30), ("Dogs", 0)])
+    spec = {"table": "pets", "kind": "bar", "category": "kind", "scale": "log"}
+    with pytest.raises(ContentError) as caught:
+        build_chart(
+            "pets",
+            spec,
+            table,
+            title="Pets",
+            caption="",
+            author_alt="",
+            note="",
+            config_path=Path("report.toml"),
+        )
+    assert "'Dogs' is 0" in caught.value.describe() and "logarithmic" in caught.value.describe()
