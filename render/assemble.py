@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from .charts import build_chart
+from .charts import build_chart, whole_number
 from .errors import ContentError, ContentErrors
 from .load import Content, toml_line
 from .model import DeckPlan, Headline, Report, ReportMeta, Section
@@ -92,7 +92,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
                 config_path=content.config_path,
             )
         except ContentError as e:
-            errors += e.errors
+            errors += _located(e, content, f"[charts.{cid}]")
     views = {}
     for tid, spec in tables_cfg.items():
         try:
@@ -106,7 +106,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
                 content.config_path,
             )
         except ContentError as e:
-            errors += e.errors
+            errors += _located(e, content, f"[tables.{tid}]")
 
     sections: list[Section] = []
     for source in content.sections:
@@ -142,7 +142,14 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         sections=tuple(deck_cfg.get("sections", [s.id for s in sections])),
         charts=tuple(deck_cfg.get("charts", list(charts))),
         tables=tuple(deck_cfg.get("tables", list(views))),
-        max_table_rows=int(deck_cfg.get("max_table_rows", 8)),
+        max_table_rows=whole_number(
+            deck_cfg,
+            "max_table_rows",
+            8,
+            lambda m: ContentError(
+                content.config_path, f"[deck] {m}", line=toml_line(content.config_text, "max_table_rows")
+            ),
+        ),
         closing=text(deck_cfg.get("closing", meta.tagline), "deck.closing"),
     )
     for kind, chosen, known in (
@@ -169,6 +176,14 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         content_dir=content.root,
         styles_dir=styles_dir,
     )
+
+
+def _located(error: ContentError, content: Content, header: str) -> list[ContentError]:
+    """Point report.toml errors without a line at the [charts.x] or [tables.x] header they concern."""
+    for e in error.errors:
+        if e.line is None and e.path == content.config_path:
+            e.line = toml_line(content.config_text, header)
+    return error.errors
 
 
 def _table(content: Content, name: object, where: str):

@@ -28,6 +28,22 @@ from .model import Chart, DataTable, Series  # noqa: E402
 from .theme import Theme, contrast_ratio  # noqa: E402
 
 
+def refuse_adding_percentages(table: DataTable, measure, kept: list[str], fail) -> None:
+    """Percentages of different groups cannot be added; only a table with no other breakdown may
+    be drawn or listed by one column."""
+    others = [f.name for f in table.dimensions if f.name not in kept]
+    if measure.unit == "percent" and others:
+        raise fail(f"{measure.name} is a percentage and would be added up across {', '.join(others)}")
+
+
+def whole_number(spec: dict, key: str, default: int, fail) -> int:
+    """A whole-number setting from report.toml, or a located error instead of a crash."""
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fail(f"{key} = {value!r}: write a whole number such as {default or 10}, without quotes")
+    return value
+
+
 def build_chart(
     chart_id: str,
     spec: dict,
@@ -69,16 +85,24 @@ def build_chart(
         category = spec.get("category")
         if category not in [f.name for f in table.dimensions]:
             raise fail(f"category = {category!r} is not a text column of {table.name}")
+        refuse_adding_percentages(table, measure, [category], fail)
         labels = table.categories(category)
         values = [table.total(measure_name, **{category: c}) for c in labels]
         pairs = list(zip(labels, values))
-        if spec.get("sort", "descending") == "descending":
-            pairs.sort(key=lambda p: p[1], reverse=True)
-        top = int(spec.get("top", 0))
+        order = spec.get("sort", "descending")
+        if order not in ("descending", "data"):
+            raise fail(
+                f'sort = {order!r}: use "descending" (largest first) or "data" (the order in the file)'
+            )
+        top = whole_number(spec, "top", 0, fail)
         of_count = len(pairs)
         if top and top < len(pairs):
-            pairs = pairs[:top]
+            # "Top N" always means the N largest, whatever order they are then drawn in.
+            keep = {label for label, _ in sorted(pairs, key=lambda p: p[1], reverse=True)[:top]}
+            pairs = [p for p in pairs if p[0] in keep]
             note = note or f"Showing the top {top} of {of_count}; every one is in the table that follows."
+        if order == "descending":
+            pairs.sort(key=lambda p: p[1], reverse=True)
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
         if scale == "log" and any(v <= 0 for v in series.values):
             zero = next(label for label, v in pairs if v <= 0)
@@ -133,7 +157,7 @@ def build_chart(
         note=note,
         show_share=bool(spec.get("show_share", False)) and measure.unit != "percent",
         short_labels=short_labels,
-        share_decimals=int(spec.get("share_decimals", 1)),
+        share_decimals=whole_number(spec, "share_decimals", 1, fail),
     )
 
 

@@ -69,3 +69,22 @@ class ContentErrors(ContentError):
 
 def _rebuild(path, message, line, where, hint) -> ContentError:
     return ContentError(path, message, line=line, where=where, hint=hint)
+
+
+def read_utf8(path: Path, *, bom: bool = False) -> str:
+    """A content file's text; a file saved in another encoding is a located mistake, not a crash.
+
+    Spreadsheet programs often save "CSV" in a Windows encoding: the hint names the right option.
+    """
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ContentError(
+            path,
+            f"the file is not saved as UTF-8 text (byte {data[e.start]:#04x} cannot be read)",
+            line=line,
+            hint='save it as UTF-8: in Excel choose "CSV UTF-8 (Comma delimited)"; in a text editor, '
+            "choose the UTF-8 encoding",
+        ) from None

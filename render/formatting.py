@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from numbers import Real
 
 
@@ -12,22 +12,39 @@ def _check(value: object, name: str) -> float:
     return value  # type: ignore[return-value]
 
 
+def rounded(value: float | Decimal, decimals: int = 0, *, down: bool = False) -> Decimal:
+    """Round as a reader expects: half up (2.5 → 3, 114.85 → 114.9), or down for "more than".
+
+    Binary floats and Python's round() round half to even (2.5 → 2, 1.25 → 1.2); Decimal on the
+    shortest repr of the number does what the published tables do. Never returns "-0".
+    """
+    exact = (
+        value
+        if isinstance(value, Decimal)
+        else Decimal(repr(value))
+        if isinstance(value, float)
+        else Decimal(value)
+    )
+    result = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_FLOOR if down else ROUND_HALF_UP)
+    return abs(result) if result == 0 else result
+
+
 def number(value: object, decimals: int = 0) -> str:
     """12345.6 → '12,346'; number(1) → '12,345.6'."""
     v = _check(value, "number")
-    return f"{v:,.{decimals}f}"
+    return f"{rounded(v, decimals):,.{decimals}f}"
 
 
 def percent(value: object, decimals: int = 0) -> str:
     """A value already in percent (0–100): 20.929 → percent(2) → '20.93%'."""
     v = _check(value, "percent")
-    return f"{v:,.{decimals}f}%"
+    return f"{rounded(v, decimals):,.{decimals}f}%"
 
 
 def share_percent(value: float, decimals: int = 1) -> str:
     """A share of a total; a small non-zero share shows as '<0.1%' rather than a misleading '0.0%'."""
     smallest = 10**-decimals
-    if 0 < value < smallest:
+    if 0 < value < smallest / 2:
         return f"<{smallest:.{decimals}f}%"
     return percent(value, decimals)
 
@@ -35,12 +52,14 @@ def share_percent(value: float, decimals: int = 1) -> str:
 def millions(value: object, decimals: int = 1, round: str = "nearest") -> str:
     """31901234 → '31.9 million'. round="down" never overstates, for "more than …" sentences:
     33851765 → millions(0, round="down") → '33 million'."""
-    v = _check(value, "millions") / 1_000_000
-    if round == "down":
-        v = math.floor(v * 10**decimals) / 10**decimals
-    elif round != "nearest":
+    v = _check(value, "millions")
+    if round not in ("nearest", "down"):
         raise ValueError('millions(): round must be "nearest" or "down"')
-    return f"{v:,.{decimals}f} million"
+    exact = (Decimal(repr(v)) if isinstance(v, float) else Decimal(v)) / Decimal(1_000_000)
+    result = rounded(exact, decimals, down=round == "down")
+    if result == 0 and v != 0:
+        raise ValueError(f"{number(v)} is too small to show in millions; use | number")
+    return f"{result:,.{decimals}f} million"
 
 
 def one_in(value: object) -> str:
@@ -72,7 +91,7 @@ def decimals_of(values: list) -> int:
     best = 0
     for v in values:
         if isinstance(v, float) and not v.is_integer():
-            best = max(best, len(repr(v).split(".")[1]))
+            best = max(best, -Decimal(repr(v)).normalize().as_tuple().exponent)
     return best
 
 

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ContentError, ContentErrors
+from .errors import ContentError, ContentErrors, read_utf8
 from .model import DataTable, Fact
 from .validate import check_controls, read_table
 
@@ -59,7 +59,7 @@ CHART_KEYS = {
 }
 TABLE_KEYS = {"table", "rows", "columns", "values", "totals", "share", "share_decimals", "caption", "note"}
 HEADLINE_KEYS = {"value", "label", "source", "section"}
-DECK_KEYS = {"sections", "charts", "tables", "max_table_rows", "closing", "headlines"}
+DECK_KEYS = {"sections", "charts", "tables", "max_table_rows", "closing"}
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def read_config(root: Path) -> tuple[dict, Path, str]:
             "report.toml is missing",
             hint="every report folder needs a report.toml with its title, year and sections",
         )
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -156,7 +156,7 @@ def read_sections(root: Path, config: dict, config_path: Path, config_text: str)
                 )
             )
             continue
-        sources.append(SectionSource(sid, path, path.read_text(encoding="utf-8")))
+        sources.append(SectionSource(sid, path, read_utf8(path)))
     for path in sorted(folder.glob("*.md")):
         if path.stem not in listed:
             errors.append(

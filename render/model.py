@@ -41,6 +41,7 @@ class DataTable:
     primary_key: tuple[str, ...]
     rows: tuple[tuple, ...]
     path: Path
+    lines: tuple[int, ...] = ()  # the file line of each row, for messages
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -78,6 +79,9 @@ class DataTable:
     def _measure(self, measure: str | None) -> str:
         if measure is not None:
             self._index(measure)
+            if not self.field(measure).is_numeric:
+                names = ", ".join(f.name for f in self.measures)
+                raise KeyError(f"column {measure!r} of table {self.name!r} is not numeric (numeric: {names})")
             return measure
         numeric = self.measures
         if len(numeric) != 1:

@@ -44,8 +44,36 @@ def _strict(function):
     return checked
 
 
+RAW_NUMBER_LIMIT = 10_000  # years and small counts may print as they are; larger numbers need a format
+
+
+def _printable(value: object) -> object:
+    """What an expression may print: text, or a small whole number such as a year. Anything else
+    (a table, a method, a long or fractional number without a format) is a mistake to report."""
+    if isinstance(value, str):
+        return value
+    if callable(value):
+        name = getattr(value, "__name__", "it")
+        raise _ContentLookupError(f"the expression names {name} without calling it: write {name}()")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _ContentLookupError(
+            f"the expression gives a {type(value).__name__}, not a number or text: "
+            "name a value, e.g. tables.cases_by_type.total()"
+        )
+    if isinstance(value, float) or abs(value) >= RAW_NUMBER_LIMIT:
+        raise _ContentLookupError(
+            f"the number {value!r} needs a format: add | number, | percent(1) or | millions(1)"
+        )
+    return value
+
+
 def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_printable
+    )
+    # `default` would quietly replace a misspelt name with a made-up value.
+    for name in ("default", "d"):
+        env.filters.pop(name, None)
     for name in ("number", "percent", "millions", "compact", "one_in"):
         env.filters[name] = _strict(getattr(formatting, name))
 

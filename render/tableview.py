@@ -5,6 +5,7 @@ Totals and shares are computed here from the data, never stored, so a table alwa
 
 from __future__ import annotations
 
+from .charts import refuse_adding_percentages, whole_number
 from .errors import ContentError
 from .formatting import decimals_of, format_value, percent, share_percent
 from .model import Cell, DataTable, TableView
@@ -31,6 +32,8 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
         if len(table.measures) != 1:
             raise fail("spreading over columns needs a table with exactly one numeric column")
         measure = table.measures[0]
+        if totals and measure.unit == "percent":
+            raise fail("percentages cannot be totalled; remove `totals`")
         decimals = decimals_of(table.column(measure.name))
         col_labels = table.categories(columns_field)
         header = [table.field(rows_field).title, *col_labels] + (["Total"] if totals else [])
@@ -58,8 +61,10 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
             if name not in [m.name for m in table.measures]:
                 raise fail(f"values: {name!r} is not a numeric column of {table.name}")
             measures.append(table.field(name))
+        for m in measures:
+            refuse_adding_percentages(table, m, [rows_field], fail)
         share = bool(spec.get("share", False))
-        share_decimals = int(spec.get("share_decimals", 1))
+        share_decimals = whole_number(spec, "share_decimals", 1, fail)
         header = [table.field(rows_field).title] + [m.title for m in measures]
         if share:
             header.append("Share of total")
@@ -82,7 +87,8 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
                 raise fail("percentages cannot be totalled; remove `totals`")
             total_cells = [Cell("Total")]
             for m in measures:
-                total_cells.append(Cell(format_value(table.total(m.name), m.unit, 0), True))
+                decimals = decimals_of(table.column(m.name))
+                total_cells.append(Cell(format_value(table.total(m.name), m.unit, decimals), True))
             if share:
                 total_cells.append(Cell(percent(100, share_decimals), True))
             total_row = tuple(total_cells)

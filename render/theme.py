@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ContentError
+from .errors import ContentError, read_utf8
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Theme:
     def load(cls, styles_dir: Path) -> Theme:
         path = styles_dir / "theme.toml"
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_utf8(path))
         except FileNotFoundError:
             raise ContentError(path, "the theme file is missing") from None
         except tomllib.TOMLDecodeError as e:

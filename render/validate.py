@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 from string import ascii_uppercase
 
-from .errors import ContentError, ContentErrors
+from .errors import ContentError, ContentErrors, read_utf8
+from .formatting import rounded
 from .model import DataTable, Field
 
 MAX_ERRORS_PER_FILE = 20
@@ -41,7 +42,7 @@ def read_schema(path: Path) -> dict:
             hint=f"every data table needs a schema beside it: create {path.name}",
         )
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(read_utf8(path))
     except json.JSONDecodeError as e:
         raise ContentError(path, f"the schema is not valid JSON: {e.msg}", line=e.lineno) from None
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
@@ -142,8 +143,7 @@ def read_table(csv_path: Path) -> DataTable:
     names = [f.name for f in fields]
     errors: list[ContentError] = []
 
-    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-        text = handle.read()
+    text = read_utf8(csv_path, bom=True)
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     try:
         header = next(reader)
@@ -152,6 +152,12 @@ def read_table(csv_path: Path) -> DataTable:
             csv_path, "the file is empty", hint="the first line must name the columns: " + ",".join(names)
         ) from None
     header = [h.strip() for h in header]
+    # Spreadsheets often save empty columns after the last one; they carry nothing, so drop them
+    # (a value in such a column is still an error below).
+    blank_tail = 0
+    while len(header) > 1 and header[-1] == "":
+        header.pop()
+        blank_tail += 1
     if len(header) == 1 and ";" in header[0]:
         raise ContentError(
             csv_path,
@@ -176,6 +182,7 @@ def read_table(csv_path: Path) -> DataTable:
     order = [header.index(n) for n in names]
 
     rows: list[tuple] = []
+    row_lines: list[int] = []
     seen_keys: dict[tuple, int] = {}
     key_idx = [names.index(k) for k in schema.get("primaryKey", [])]
     while True:
@@ -196,6 +203,8 @@ def read_table(csv_path: Path) -> DataTable:
         line = reader.line_num
         if not raw or all(c.strip() == "" for c in raw):
             continue
+        if blank_tail and len(raw) > len(header) and all(c.strip() == "" for c in raw[len(header) :]):
+            raw = raw[: len(header)]
         if len(raw) != len(header):
             if len(raw) == 1 and ";" in raw[0]:
                 msg, hint = (
@@ -234,6 +243,7 @@ def read_table(csv_path: Path) -> DataTable:
                     )
                 seen_keys.setdefault(key, line)
                 rows.append(tuple(values))
+                row_lines.append(line)
         if len(errors) >= MAX_ERRORS_PER_FILE:
             break
     if errors:
@@ -249,6 +259,7 @@ def read_table(csv_path: Path) -> DataTable:
         primary_key=tuple(schema.get("primaryKey", [])),
         rows=tuple(rows),
         path=csv_path,
+        lines=tuple(row_lines),
     )
 
 
@@ -260,7 +271,8 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
     """Compare every published total and percentage with the one computed from the data."""
     errors: list[ContentError] = []
     names = [f.name for f in controls.fields]
-    for line_no, row in enumerate(controls.rows, start=2):
+    for index, row in enumerate(controls.rows):
+        line_no = controls.lines[index] if controls.lines else index + 2
         c = dict(zip(names, row))
         place = f"control total on line {line_no} of {controls.path.name}"
         table = tables.get(c["table"])
@@ -291,7 +303,7 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
         if c["aggregate"] == "share":
             decimals = len(str(expected).split(".")[1]) if "." in str(expected) else 0
             differs = (
-                round(computed, decimals) != round(expected, decimals)
+                rounded(computed, decimals) != rounded(expected, decimals)
                 and abs(computed - expected) > tolerance
             )
         else:

@@ -118,3 +118,20 @@ def test_a_zero_on_a_log_scale_is_a_content_error():
             config_path=Path("report.toml"),
         )
     assert "'Dogs' is 0" in caught.value.describe() and "logarithmic" in caught.value.describe()
+
+
+def test_totals_keep_the_decimals_of_the_data():
+    from render.tableview import build_view
+
+    table = DataTable(
+        name="spend",
+        title="Spend",
+        description="",
+        source="",
+        fields=(Field("program", "string", "Program"), Field("amount", "number", "Amount", unit="dollars")),
+        primary_key=("program",),
+        rows=(("A", 1.25), ("B", 2.5), ("C", 0.75), ("D", 3.1)),
+        path=Path("s.csv"),
+    )
+    view = build_view("spend", {"rows": "program", "totals": True}, table, "Spend", "", Path("report.toml"))
+    assert view.totals[-1].text == "7.60"

@@ -280,3 +280,96 @@ def test_newest_year_folder_is_the_default(tmp_path):
     assert newest_content_dir(tmp_path).name == "2023"
     with pytest.raises(ContentError):
         newest_content_dir(tmp_path / "missing")
+
+
+# --- found in review: mistakes that must not pass silently or crash ----------------------------
+
+
+def test_top_n_chart_always_shows_the_largest_even_in_file_order(content_copy, tmp_path):
+    replace_in(content_copy / "report.toml", "top = 15\n", 'top = 15\nsort = "data"\n')
+    from render.assemble import assemble
+    from render.load import load_content
+
+    chart = assemble(load_content(content_copy), STYLES).charts["top-states"]
+    assert "Texas" in chart.series.labels and "New York" in chart.series.labels
+    assert list(chart.series.labels) == sorted(chart.series.labels, key=lambda s: (s == "Unknown", s))
+    assert "Texas: 3,144" in chart.alt
+
+
+def test_unknown_sort_is_refused(content_copy, tmp_path):
+    replace_in(content_copy / "report.toml", "top = 15\n", 'top = 15\nsort = "Descending"\n')
+    message = build_error(content_copy, tmp_path)
+    assert "report.toml, line" in message and "sort = 'Descending'" in message
+
+
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("{{ tables.cases_by_type.total }}", "without calling it: write total()"),
+        ("{{ tables.cases_by_type }}", "not a number or text"),
+        ("{{ hotline_calls }}", "needs a format"),
+        ("{{ reports_outside_us_pct }}", "needs a format"),
+        ("{{ hotline_calz | default(0) | number }}", "No filter named 'default'"),
+        ("{{ 12906 | millions(1) }}", "too small to show in millions"),
+    ],
+)
+def test_expressions_that_would_print_something_wrong_are_errors(
+    content_copy, tmp_path, expression, expected
+):
+    section = content_copy / "sections" / "thanks.md"
+    section.write_text(section.read_text() + f"\nTotal: {expression}.\n")
+    message = build_error(content_copy, tmp_path)
+    assert f"thanks.md, line {line_of(section, 'Total:')}" in message
+    assert expected in message
+
+
+def test_text_column_named_as_a_measure_is_a_located_error(content_copy, tmp_path):
+    controls = content_copy / "data" / "control_totals.csv"
+    controls.write_text(controls.read_text() + "cases_by_type,,case_type,sum,1,0,x\n")
+    message = build_error(content_copy, tmp_path)
+    assert "control_totals.csv, line" in message and "'case_type'" in message and "not numeric" in message
+
+
+def test_control_total_errors_name_the_real_line_despite_blank_lines(content_copy, tmp_path):
+    controls = content_copy / "data" / "control_totals.csv"
+    lines = controls.read_text().splitlines(keepends=True)
+    controls.write_text(lines[0] + "\n" + "".join(lines[1:]))
+    replace_in(
+        controls,
+        "cases_by_type,case_type=Family Abduction,children,sum,1239",
+        "cases_by_type,case_type=Family Abduction,children,sum,1240",
+    )
+    assert f"line {line_of(controls, ',1240,')} of control_totals.csv" in build_error(content_copy, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name", ["sections/thanks.md", "data/facts.csv", "report.toml", "data/cst_by_age.schema.json"]
+)
+def test_a_file_not_saved_as_utf8_is_a_located_error(content_copy, tmp_path, name):
+    path = content_copy / name
+    text = path.read_text(encoding="utf-8")
+    cut = text.index("\n", len(text) // 2) + 1
+    path.write_bytes(text[:cut].encode("utf-8") + "Revé\n".encode("latin-1") + text[cut:].encode("utf-8"))
+    message = build_error(content_copy, tmp_path)
+    assert f"{path.name}, line {text[:cut].count(chr(10)) + 1}" in message and "UTF-8" in message
+
+
+def test_setting_that_is_not_a_whole_number_is_a_located_error(content_copy, tmp_path):
+    replace_in(
+        content_copy / "report.toml",
+        'share_decimals = 2\ntitle = "Relationship',
+        'share_decimals = "two"\ntitle = "Relationship',
+    )
+    message = build_error(content_copy, tmp_path)
+    assert "report.toml, line" in message and "share_decimals = 'two'" in message
+
+
+def test_trailing_empty_spreadsheet_columns_are_ignored(content_copy, tmp_path):
+    data = content_copy / "data" / "files_by_type.csv"
+    data.write_text("".join(line.rstrip("\n") + ",,\n" for line in data.read_text().splitlines()))
+    build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pdf",))
+
+
+def test_percentages_are_never_added_up(content_copy, tmp_path):
+    replace_in(content_copy / "report.toml", 'rows = "sex"\n', 'rows = "sex"\ntotals = true\n')
+    assert "percentages cannot be totalled" in build_error(content_copy, tmp_path)

@@ -57,3 +57,28 @@ def test_small_helpers():
     assert one_in(6) == "1 in 6"
     assert compact(31901234) == "31.9M" and compact(80524) == "80,524"
     assert format_value(38.22, "percent", 2) == "38.22%" and format_value(None, "children") == "–"
+
+
+def test_rounding_is_half_up_as_readers_expect_not_half_even():
+    assert number(2.5) == "3"
+    assert percent(12.5) == "13%"
+    assert millions(1_250_000, 1) == "1.3 million"
+    assert millions(114_850_000, 1) == "114.9 million"
+    assert millions(290_000, 2, round="down") == "0.29 million"
+
+
+def test_no_negative_zero():
+    assert number(-0.4) == "0"
+    assert percent(-0.04, 1) == "0.0%"
+
+
+def test_decimals_of_handles_exponent_notation():
+    from render.formatting import decimals_of
+
+    assert decimals_of([1e-05, 14.6]) == 5
+    assert decimals_of([63.0, 7]) == 0
+
+
+def test_shares_that_round_to_zero_say_so():
+    assert share_percent(0.04) == "<0.1%"
+    assert share_percent(0.06) == "0.1%"
