@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 from .charts import build_chart, whole_number
 from .errors import ContentError, ContentErrors
+from .formatting import Percent
 from .load import Content, toml_line
 from .model import DeckPlan, Headline, Report, ReportMeta, Section
 from .narrative import check_outline, lint_prose, make_environment, render_section, render_template
@@ -51,7 +52,10 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         published_year=cfg.get("published_year", cfg["year"] + 1),
         organisation=cfg["organisation"],
     )
-    context = {key: fact.value for key, fact in content.facts.items()}
+    context = {
+        key: Percent(fact.value) if fact.unit == "percent" else fact.value
+        for key, fact in content.facts.items()
+    }
     context["report"] = report_ns
     context["tables"] = dict(content.tables)
     charts_cfg: dict = cfg.get("charts", {})

@@ -6,6 +6,14 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from numbers import Real
 
 
+class Percent(float):
+    """A value known to be a percentage (unit "percent", a share or a change), so the narrative's
+    filters can refuse `| percent` on a count and `| number` on a percentage. Arithmetic on it gives
+    a plain number: a sum of percentages is not a percentage."""
+
+    __slots__ = ()
+
+
 def _check(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"the {name} filter needs a number, got {value!r}")
@@ -78,12 +86,12 @@ def compact(value: object) -> str:
     return f"{v:,.0f}"
 
 
-def change(old: object, new: object) -> float:
+def change(old: object, new: object) -> Percent:
     """Percentage change from old to new: change(337195, 359094) → 6.49…"""
     o, n = _check(old, "change"), _check(new, "change")
     if o == 0:
         raise ValueError("change() cannot compare with a starting value of zero")
-    return (n - o) / o * 100.0
+    return Percent((n - o) / o * 100.0)
 
 
 def decimals_of(values: list) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .formatting import Percent
+
 
 @dataclass(frozen=True)
 class Field:
@@ -98,21 +100,25 @@ class DataTable:
 
     def total(self, measure: str | None = None, **where: str) -> int | float:
         """Sum of a numeric column over the rows matching `where` (all rows when empty)."""
-        m = self._index(self._measure(measure))
-        return sum(row[m] for row in self.matching(where))
+        name = self._measure(measure)
+        m = self._index(name)
+        result = sum(row[m] for row in self.matching(where))
+        return Percent(result) if self.field(name).unit == "percent" else result
 
     def share(self, measure: str | None = None, **where: str) -> float:
         """The matching rows' percentage (0–100) of the column's grand total."""
         measure = self._measure(measure)
         whole = self.total(measure)
-        return 100.0 * self.total(measure, **where) / whole if whole else 0.0
+        return Percent(100.0 * self.total(measure, **where) / whole if whole else 0.0)
 
     def value(self, measure: str | None = None, **where: str) -> int | float:
         """The value of exactly one matching row."""
         rows = self.matching(where)
         if len(rows) != 1:
             raise KeyError(f"table {self.name!r}: {len(rows)} rows match {where}, expected one")
-        return rows[0][self._index(self._measure(measure))]
+        name = self._measure(measure)
+        value = rows[0][self._index(name)]
+        return Percent(value) if self.field(name).unit == "percent" else value
 
 
 @dataclass(frozen=True)

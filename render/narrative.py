@@ -32,12 +32,21 @@ class _ContentLookupError(Exception):
 
 
 def _strict(function):
-    """A filter that reports an undefined name as undefined, not as a wrong type."""
+    """A filter that reports an undefined name as undefined, not as a wrong type, and that knows
+    percentages from counts: `| percent` only on a percentage, `| number` never on one."""
 
     def checked(value, *args, **kwargs):
         for given in (value, *args):
             if isinstance(given, jinja2.Undefined):
                 given._fail_with_undefined_error()
+        name = function.__name__
+        if name == "percent" and not isinstance(value, formatting.Percent):
+            raise ValueError(
+                f"{formatting.number(value) if isinstance(value, int | float) else value!r} is not a "
+                "percentage: use | number, or a share(), change() or a value whose unit is percent"
+            )
+        if name in ("number", "millions", "compact") and isinstance(value, formatting.Percent):
+            raise ValueError(f"{float(value):g} is a percentage: use | percent")
         return function(value, *args, **kwargs)
 
     checked.__name__ = function.__name__

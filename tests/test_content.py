@@ -373,3 +373,19 @@ def test_trailing_empty_spreadsheet_columns_are_ignored(content_copy, tmp_path):
 def test_percentages_are_never_added_up(content_copy, tmp_path):
     replace_in(content_copy / "report.toml", 'rows = "sex"\n', 'rows = "sex"\ntotals = true\n')
     assert "percentages cannot be totalled" in build_error(content_copy, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("{{ hotline_calls | percent }}", "is not a percentage"),
+        ("{{ reports_outside_us_pct | number }}", "is a percentage: use | percent"),
+        ('{{ tables.cases_by_type.share(case_type="Family Abduction") | number(1) }}', "is a percentage"),
+        ('{{ tables.cst_by_age.value(age_group="15 to 17") | millions(1) }}', "is a percentage"),
+    ],
+)
+def test_filters_know_percentages_from_counts(content_copy, tmp_path, expression, expected):
+    section = content_copy / "sections" / "thanks.md"
+    section.write_text(section.read_text() + f"\nShare: {expression}.\n")
+    message = build_error(content_copy, tmp_path)
+    assert f"thanks.md, line {line_of(section, 'Share:')}" in message and expected in message
