@@ -389,3 +389,11 @@ def test_filters_know_percentages_from_counts(content_copy, tmp_path, expression
     section.write_text(section.read_text() + f"\nShare: {expression}.\n")
     message = build_error(content_copy, tmp_path)
     assert f"thanks.md, line {line_of(section, 'Share:')}" in message and expected in message
+
+
+def test_python_dash_m_render_is_the_same_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "render", "build", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "CONTENT_DIR" in done.stdout and "--out" in done.stdout

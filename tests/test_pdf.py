@@ -52,7 +52,7 @@ def test_heading_levels_never_skip(tree):
 def test_every_figure_has_the_chart_alt_text(tree, report):
     root, _, _ = tree
     figures = [e for e in root.walk() if e.role == "Figure"]
-    assert len(figures) == len(report.charts)
+    assert len(figures) == len(report.charts) >= 8
     alts = [f.alt for f in figures]
     assert all(a and a.strip() for a in alts)
     assert sorted(alts) == sorted(c.alt for c in report.charts.values())
@@ -245,3 +245,25 @@ def test_figure_bounding_boxes_are_in_page_points_inside_the_margins(pdf_path):
             x0, y0, x1, y1 = (float(v) for v in figure.A.BBox)
             assert 72 - 1 <= x0 < x1 <= width - 72 + 1, (x0, x1)
             assert 0 <= y0 < y1 <= height, (y0, y1)
+
+
+def test_contents_page_gives_the_page_each_heading_is_on(tree, report, pdf_path):
+    root, _, texts = tree
+    contents = " ".join(PdfReader(str(pdf_path)).pages[1].extract_text().split())
+    heading_pages = {}
+    for e in root.walk():
+        if e.role in ("H2", "H3"):
+            first = next(m for part in e.walk() for m in part.mcids)
+            heading_pages.setdefault(e.text(texts), first[0] + 1)
+    for section in report.sections:
+        match = re.search(re.escape(section.title) + r"[ .]*?(\d+)", contents)
+        assert match, f"{section.title!r} is not in the contents"
+        assert int(match.group(1)) == heading_pages[section.title], section.title
+
+
+def test_every_chart_has_its_number_title_and_caption_in_the_text(pdf_text, report):
+    flat = " ".join(pdf_text.split())
+    for number, chart in enumerate((report.charts[c] for s in report.sections for c in s.chart_ids), start=1):
+        assert f"Figure {number}. {chart.title}" in flat
+        if chart.caption:
+            assert " ".join(chart.caption.split()[:6]) in flat
