@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from .charts import build_chart, whole_number
+from .charts import build_chart
 from .errors import ContentError, ContentErrors
 from .formatting import Percent
-from .load import Content, toml_line
+from .load import Content, toml_line, whole_number
 from .model import DeckPlan, Headline, Report, ReportMeta, Section
 from .narrative import check_outline, lint_prose, make_environment, render_section, render_template
 from .tableview import build_view

@@ -1,7 +1,7 @@
 """Stage: charts. Turn a chart declared in report.toml into its numbers, its words and its picture.
 
-The same Chart renders as SVG for the PDF (vector, text as outlines so every viewer shows the same
-glyphs) and as PNG for slides (bigger type, wider aspect). Meaning never rests on colour alone:
+The same Chart renders as SVG for the PDF (vector, its words as text in the report's face) and as
+PNG for slides (bigger type, wider aspect). Meaning never rests on colour alone:
 every bar and cell carries its value as a direct label.
 """
 
@@ -24,24 +24,10 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E4
 from .alt_text import describe_bar, describe_heatmap  # noqa: E402
 from .errors import ContentError  # noqa: E402
 from .formatting import compact, decimals_of, format_value, share_percent  # noqa: E402
+from .load import whole_number  # noqa: E402
 from .model import Chart, DataTable, Series  # noqa: E402
 from .theme import Theme, contrast_ratio  # noqa: E402
-
-
-def refuse_adding_percentages(table: DataTable, measure, kept: list[str], fail) -> None:
-    """Percentages of different groups cannot be added; only a table with no other breakdown may
-    be drawn or listed by one column."""
-    others = [f.name for f in table.dimensions if f.name not in kept]
-    if measure.unit == "percent" and others:
-        raise fail(f"{measure.name} is a percentage and would be added up across {', '.join(others)}")
-
-
-def whole_number(spec: dict, key: str, default: int, fail) -> int:
-    """A whole-number setting from report.toml, or a located error instead of a crash."""
-    value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise fail(f"{key} = {value!r}: write a whole number such as {default or 10}, without quotes")
-    return value
+from .validate import refuse_adding_percentages  # noqa: E402
 
 
 def build_chart(
@@ -190,8 +176,16 @@ def _style(theme: Theme, size: float) -> dict:
     }
 
 
+PDF_WRAP, SLIDE_WRAP = 30, 26  # characters per line of a category label
+
+
 def _wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
+
+
+def label_lines(chart: Chart, label: str, wrap: int = SLIDE_WRAP) -> int:
+    """How many lines a category label takes on the chart (after any shorter chart label)."""
+    return len(_wrap(chart.short_labels.get(label, label), wrap).splitlines())
 
 
 def _log_ticks(value: float, _pos=None) -> str:
@@ -335,9 +329,7 @@ def _draw(
         n = len(chart.series.labels)
         if height is None:
             line = size / 72 * 1.3
-            tallest = max(
-                len(_wrap(chart.short_labels.get(lbl, lbl), wrap).splitlines()) for lbl in chart.series.labels
-            )
+            tallest = max(label_lines(chart, lbl, wrap) for lbl in chart.series.labels)
             per_row = max(0.36 * size / 10.5, tallest * line + 0.1)
             height = n * per_row + 0.8 * size / 10.5
             if chart.kind == "heatmap":
@@ -361,20 +353,23 @@ def render_svg(chart: Chart, theme: Theme) -> bytes:
         width=k["pdf_width_in"],
         size=k["pdf_font_size"],
         height=None,
-        wrap=30,
+        wrap=PDF_WRAP,
         save={"format": "svg", "metadata": {"Date": None, "Creator": None}},
     )
 
 
-def render_png(chart: Chart, theme: Theme) -> bytes:
-    """The chart for a slide: wide, large type, PNG at twice slide resolution or better."""
+def render_png(
+    chart: Chart, theme: Theme, *, width_in: float | None = None, height_in: float | None = None
+) -> bytes:
+    """The chart for a slide: large type, PNG at twice slide resolution or better, drawn at the size
+    it is placed at (default: the theme's slide chart size) so its type stays at the theme's size."""
     k = theme.chart
     return _draw(
         chart,
         theme,
-        width=k["slide_width_in"],
+        width=width_in or k["slide_width_in"],
         size=k["slide_font_size"],
-        height=k["slide_height_in"],
-        wrap=26,
+        height=height_in or k["slide_height_in"],
+        wrap=SLIDE_WRAP,
         save={"format": "png", "dpi": k["slide_dpi"], "metadata": {"Software": None}},
     )

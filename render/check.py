@@ -38,6 +38,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 
+from .errors import ContentError
 from .theme import Theme, contrast_ratio
 
 DECORATIVE_URI = "{C183D7F6-B498-43B3-948B-1728B52AA6E4}"
@@ -153,7 +154,7 @@ def _register_project_fonts() -> None:
     try:
         for path in Theme.load(STYLES).font_files.values():
             font_manager.fontManager.addfont(str(path))
-    except Exception:  # no theme here: measure with whatever fonts the system has
+    except ContentError:  # no theme or font package here: measure with the system's fonts
         pass
 
 

@@ -12,9 +12,7 @@ content twice gives the same file.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
-from dataclasses import replace
 from datetime import datetime
 
 from lxml import etree
@@ -26,7 +24,7 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from .charts import render_png
+from .charts import label_lines, render_png
 from .deck_measure import Para, Type
 from .deck_plan import (
     BOTTOM,
@@ -308,18 +306,7 @@ def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
     top = bottom + GAP
     room = min(h - top - BOTTOM - (source_h + 8 if source else 0), _chart_height(spec.chart, t))
     # Draw the chart for exactly the space it gets, so its type stays at the theme's size.
-    sized = replace(
-        t.theme,
-        data={
-            **t.theme.data,
-            "chart": {
-                **t.theme.chart,
-                "slide_width_in": round(width / 72, 3),
-                "slide_height_in": round(room / 72, 3),
-            },
-        },
-    )
-    png = render_png(spec.chart, sized)
+    png = render_png(spec.chart, t.theme, width_in=round(width / 72, 3), height_in=round(room / 72, 3))
     pic = slide.shapes.add_picture(io.BytesIO(png), _emu(MARGIN), _emu(top), _emu(width), _emu(room))
     pic.name = f"Chart: {spec.chart.title}"
     pic._element.nvPicPr.cNvPr.set("descr", spec.chart.alt)
@@ -333,10 +320,7 @@ def _chart_height(chart: Chart, t: Type) -> float:
     its type (more for wrapped labels) plus the axis. A chart of two bars stays short instead of
     stretching them into slabs."""
     size = t.theme.chart["slide_font_size"]
-    pitch = sum(
-        max(2.6, 1.3 * math.ceil(len(label) / 26) + 0.6) * size
-        for label in (chart.short_labels.get(x, x) for x in chart.series.labels)
-    )
+    pitch = sum(max(2.6, 1.3 * label_lines(chart, x) + 0.6) * size for x in chart.series.labels)
     return pitch + 5 * size
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .deck_measure import LINE, Para, Type
 from .errors import ContentError
-from .model import Cell, Chart, ChartRef, DeckPlan, Headline, Prose, Report, Section, TableRef, TableView
+from .model import Cell, Chart, ChartRef, Headline, Prose, Report, Section, TableRef, TableView
 from .text import markdown_to_blocks
 from .theme import Theme
 
@@ -72,27 +72,19 @@ TITLE_WORDS = {
 def plan_deck(report: Report, theme: Theme) -> list[SlideSpec]:
     """Every slide, in the report's reading order, with unique titles."""
     t = Type(theme)
-    deck = report.deck or DeckPlan(
-        tuple(s.id for s in report.sections),
-        tuple(report.charts),
-        tuple(report.table_views),
-        8,
-        report.meta.tagline,
-    )
-    table_numbers = {
-        tid: n for n, tid in enumerate((tid for s in report.sections for tid in s.table_ids), start=1)
-    }
+    deck = report.deck
     meta = report.meta
-    chapters = _chapters(report.sections)
+    chapters = report.chapters
     intro = ()
-    if chapters and not chapters[0][1] and chapters[0][0].id in deck.sections:
+    if chapters and not chapters[0].sections and chapters[0].opener.id in deck.sections:
         # An opening chapter with nothing under it is what the presenter says over the title slide.
-        intro = _notes(chapters.pop(0)[0])
+        intro = _notes(chapters.pop(0).opener)
     cover = (meta.subtitle, meta.organisation, str(meta.year))
     slides = [SlideSpec("title", meta.title, notes=intro, body=cover)]
     slides += [_number(h, None) for h in report.headlines if not h.section]
-    for opener, sections in chapters:
-        shown = [s for s in sections if s.id in deck.sections]
+    for chapter in chapters:
+        opener = chapter.opener
+        shown = [s for s in chapter.sections if s.id in deck.sections]
         if shown:
             slides.append(SlideSpec("divider", opener.title, notes=_notes(opener)))
         elif opener.id in deck.sections:  # a chapter of one page is one slide, not a divider
@@ -101,28 +93,17 @@ def plan_deck(report: Report, theme: Theme) -> list[SlideSpec]:
         else:
             continue
         if opener.id in deck.sections:
-            slides += _section_slides(report, deck, opener, t, table_numbers, points=False)
+            slides += _section_slides(report, opener, t, points=False)
         for s in shown:
-            slides += _section_slides(report, deck, s, t, table_numbers, points=True)
+            slides += _section_slides(report, s, t, points=True)
     closing = deck.closing or meta.tagline or f"Thank you from {meta.organisation}"
     lines = tuple(x for x in (meta.organisation, meta.website) if x)
     slides.append(SlideSpec("closing", closing, body=lines))
     return _unique(slides)
 
 
-def _chapters(sections: tuple[Section, ...]) -> list[tuple[Section, list[Section]]]:
-    chapters: list[tuple[Section, list[Section]]] = []
-    for s in sections:
-        if s.level == 1 or not chapters:
-            chapters.append((s, []))
-        else:
-            chapters[-1][1].append(s)
-    return chapters
-
-
-def _section_slides(
-    report: Report, deck: DeckPlan, s: Section, t: Type, table_numbers: dict[str, int], *, points: bool
-) -> list[SlideSpec]:
+def _section_slides(report: Report, s: Section, t: Type, *, points: bool) -> list[SlideSpec]:
+    deck = report.deck
     slides = []
     if points:
         slides.append(SlideSpec("points", s.title, notes=_notes(s), body=_key_points(s, t)))
@@ -146,7 +127,7 @@ def _section_slides(
             slides += _table_slides(
                 report.table_views[block.table_id],
                 deck.max_table_rows,
-                table_numbers[block.table_id],
+                report.table_numbers[block.table_id],
                 config,
                 t,
             )
@@ -297,7 +278,9 @@ def _room(view: TableView, title: str, footnote: str, t: Type) -> float:
 
 
 def _top_rows(view, groups, max_rows, number, config, t: Type):
-    ranked = sorted(view.rows, key=lambda row: _number_of(row[-1].text), reverse=True)
+    ranked = sorted(
+        view.rows, key=lambda row: -math.inf if row[-1].value is None else row[-1].value, reverse=True
+    )
     total = view.totals
     if total is not None:  # the total still covers every row, and says so
         total = (Cell(f"{total[0].text} (all {len(view.rows)})"),) + tuple(total[1:])
@@ -342,14 +325,6 @@ def _too_tall(view: TableView, config: Path | None) -> ContentError:
         f"[tables.{view.id}]: a row of this table does not fit on a slide at 18 pt",
         hint="shorten the row's text, or leave the table out of [deck] tables",
     )
-
-
-def _number_of(text: str) -> float:
-    digits = re.sub(r"[^0-9.\-]", "", text)
-    try:
-        return float(digits)
-    except ValueError:
-        return -math.inf
 
 
 def _row_sentence(header, columns, row) -> str:

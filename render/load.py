@@ -209,3 +209,11 @@ def load_content(root: Path) -> Content:
             root / "data" / "facts.csv", f"fact keys {clash} are reserved names", hint="rename them"
         )
     return Content(root, config, config_path, text, sections, tables, facts)
+
+
+def whole_number(spec: dict, key: str, default: int, fail) -> int:
+    """A whole-number setting from report.toml, or a located error instead of a crash."""
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fail(f"{key} = {value!r}: write a whole number such as {default or 10}, without quotes")
+    return value

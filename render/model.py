@@ -6,8 +6,11 @@ number already bound, so a renderer only decides how things look.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from .formatting import Percent
 
@@ -164,8 +167,14 @@ class Chart:
 
 @dataclass(frozen=True)
 class Cell:
+    """A table cell as printed, with the number behind it (None for a row header)."""
+
     text: str
-    numeric: bool = False
+    value: float | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.value is not None
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,32 @@ class Section:
         return tuple(b.table_id for b in self.blocks if isinstance(b, TableRef))
 
 
+T = TypeVar("T", bound="HasLevel")
+
+
+class HasLevel(Protocol):
+    level: int
+
+
+@dataclass(frozen=True)
+class Chapter(Generic[T]):
+    """A chapter opener (level 1) and the sections inside it, in reading order."""
+
+    opener: T
+    sections: tuple[T, ...] = ()
+
+
+def chapters_of(sections: Sequence[T]) -> list[Chapter[T]]:
+    """Group sections under the chapter opener before them (the first one opens a chapter anyway)."""
+    chapters: list[Chapter[T]] = []
+    for s in sections:
+        if s.level == 1 or not chapters:
+            chapters.append(Chapter(s))
+        else:
+            chapters[-1] = Chapter(chapters[-1].opener, (*chapters[-1].sections, s))
+    return chapters
+
+
 @dataclass(frozen=True)
 class Headline:
     """A headline number for the 'at a glance' page and a big-number slide."""
@@ -267,10 +302,24 @@ class Report:
     facts: dict[str, Fact] = field(hash=False)
     charts: dict[str, Chart] = field(hash=False)
     table_views: dict[str, TableView] = field(hash=False)
-    headlines: tuple[Headline, ...] = ()
-    deck: DeckPlan | None = None
+    headlines: tuple[Headline, ...]
+    deck: DeckPlan
     content_dir: Path | None = None
     styles_dir: Path | None = None
+
+    @property
+    def chapters(self) -> list[Chapter[Section]]:
+        return chapters_of(self.sections)
+
+    @cached_property
+    def figure_numbers(self) -> dict[str, int]:
+        """Chart id → its figure number, in reading order: the PDF prints it, the deck refers to it."""
+        return {c: n for n, c in enumerate((c for s in self.sections for c in s.chart_ids), start=1)}
+
+    @cached_property
+    def table_numbers(self) -> dict[str, int]:
+        """Table id → its table number, in reading order."""
+        return {t: n for n, t in enumerate((t for s in self.sections for t in s.table_ids), start=1)}
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

@@ -31,26 +31,32 @@ class _ContentLookupError(Exception):
     """Raised inside a template for an unknown chart/table id; turned into a ContentError with a line."""
 
 
-def _strict(function):
-    """A filter that reports an undefined name as undefined, not as a wrong type, and that knows
-    percentages from counts: `| percent` only on a percentage, `| number` never on one."""
+def _strict(function, *, takes_percent: bool | None = None):
+    """A filter that reports an undefined name as undefined, not as a wrong type; and, when
+    `takes_percent` is set, that knows percentages from counts (True: only a percentage, as for
+    `| percent`; False: never one, as for `| number`)."""
 
     def checked(value, *args, **kwargs):
         for given in (value, *args):
             if isinstance(given, jinja2.Undefined):
                 given._fail_with_undefined_error()
-        name = function.__name__
-        if name == "percent" and not isinstance(value, formatting.Percent):
+        is_percent = isinstance(value, formatting.Percent)
+        if takes_percent is True and not is_percent:
+            shown = formatting.number(value) if isinstance(value, int | float) else repr(value)
             raise ValueError(
-                f"{formatting.number(value) if isinstance(value, int | float) else value!r} is not a "
-                "percentage: use | number, or a share(), change() or a value whose unit is percent"
+                f"{shown} is not a percentage: use | number, or a share(), change() or a value whose unit "
+                "is percent"
             )
-        if name in ("number", "millions", "compact") and isinstance(value, formatting.Percent):
+        if takes_percent is False and is_percent:
             raise ValueError(f"{float(value):g} is a percentage: use | percent")
         return function(value, *args, **kwargs)
 
     checked.__name__ = function.__name__
     return checked
+
+
+# The narrative's filters, and whether each takes percentages.
+FILTERS = {"number": False, "percent": True, "millions": False, "compact": False, "one_in": None}
 
 
 RAW_NUMBER_LIMIT = 10_000  # years and small counts may print as they are; larger numbers need a format
@@ -83,8 +89,8 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
     # `default` would quietly replace a misspelt name with a made-up value.
     for name in ("default", "d"):
         env.filters.pop(name, None)
-    for name in ("number", "percent", "millions", "compact", "one_in"):
-        env.filters[name] = _strict(getattr(formatting, name))
+    for name, takes_percent in FILTERS.items():
+        env.filters[name] = _strict(getattr(formatting, name), takes_percent=takes_percent)
 
     def placer(kind: str, known: set[str]):
         def place(ident: str) -> str:

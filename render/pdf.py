@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,44 +22,28 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .charts import render_svg
 from .errors import ContentError
-from .model import ChartRef, Prose, Report, Section, TableRef
+from .model import Chapter, Chart, ChartRef, Prose, Report, TableView, chapters_of
 from .tagging import repair
 from .text import link_texts, markdown_to_html
 from .theme import Theme
 
 
-@dataclass
-class Chapter:
-    opener: Section
-    sections: list[Section] = field(default_factory=list)
-
-
-@dataclass
+@dataclass(frozen=True)
 class LaidOutBlock:
-    kind: str
+    kind: str  # "prose", "chart" or "table"
     html: str = ""
-    chart: object = None
+    chart: Chart | None = None
     src: str = ""
-    view: object = None
+    view: TableView | None = None
     number: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class LaidOutSection:
     id: str
     title: str
     level: int
-    blocks: list[LaidOutBlock]
-
-
-def chapters_of(sections: tuple[Section, ...]) -> list[Chapter]:
-    chapters: list[Chapter] = []
-    for s in sections:
-        if s.level == 1 or not chapters:
-            chapters.append(Chapter(s))
-        else:
-            chapters[-1].sections.append(s)
-    return chapters
+    blocks: tuple[LaidOutBlock, ...]
 
 
 def offline_fetcher() -> URLFetcher:
@@ -66,33 +52,22 @@ def offline_fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
 
 
-def lay_out(report: Report, theme: Theme, svgs: dict[str, bytes]) -> list[Chapter]:
-    """Number figures and tables in reading order and turn prose into HTML."""
-    figure_no = table_no = 0
-    laid: list[Chapter] = []
-    for chapter in chapters_of(report.sections):
-        out = None
-        for s in [chapter.opener] + chapter.sections:
-            blocks = []
-            for b in s.blocks:
-                if isinstance(b, Prose):
-                    blocks.append(LaidOutBlock("prose", html=markdown_to_html(b.markdown, heading_offset=1)))
-                elif isinstance(b, ChartRef):
-                    figure_no += 1
-                    src = "data:image/svg+xml;base64," + base64.b64encode(svgs[b.chart_id]).decode()
-                    blocks.append(
-                        LaidOutBlock("chart", chart=report.charts[b.chart_id], src=src, number=figure_no)
-                    )
-                elif isinstance(b, TableRef):
-                    table_no += 1
-                    blocks.append(LaidOutBlock("table", view=report.table_views[b.table_id], number=table_no))
-            ls = LaidOutSection(s.id, s.title, s.level, blocks)
-            if out is None:
-                out = Chapter(ls)  # type: ignore[arg-type]
-            else:
-                out.sections.append(ls)  # type: ignore[arg-type]
-        laid.append(out)  # type: ignore[arg-type]
-    return laid
+def lay_out(report: Report, svgs: dict[str, bytes]) -> list[Chapter[LaidOutSection]]:
+    """Prose as HTML, charts as embedded SVG, each figure and table with its number."""
+
+    def block(b) -> LaidOutBlock:
+        if isinstance(b, Prose):
+            return LaidOutBlock("prose", html=markdown_to_html(b.markdown, heading_offset=1))
+        if isinstance(b, ChartRef):
+            src = "data:image/svg+xml;base64," + base64.b64encode(svgs[b.chart_id]).decode()
+            chart = report.charts[b.chart_id]
+            return LaidOutBlock("chart", chart=chart, src=src, number=report.figure_numbers[b.chart_id])
+        view = report.table_views[b.table_id]
+        return LaidOutBlock("table", view=view, number=report.table_numbers[b.table_id])
+
+    return chapters_of(
+        [LaidOutSection(s.id, s.title, s.level, tuple(block(b) for b in s.blocks)) for s in report.sections]
+    )
 
 
 def _environment(styles_dir: Path) -> jinja2.Environment:
@@ -124,35 +99,41 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[s
         font_faces=faces, font_family=theme.font_family, c=theme.colors, meta=report.meta
     )
     html = env.get_template("report.html.j2").render(
-        meta=report.meta, headlines=report.headlines, chapters=lay_out(report, theme, svgs)
+        meta=report.meta, headlines=report.headlines, chapters=lay_out(report, svgs)
     )
     return html, css
+
+
+@contextmanager
+def _source_date(year: int) -> Iterator[None]:
+    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes. Without HarfBuzz-subset it subsets fonts with
+    fontTools, which stamps each subset with the current time unless this is set; the report's
+    publication year is a stable, meaningful stamp, so the same inputs give the same bytes."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(year, 1, 1, tzinfo=UTC).timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
     fonts = FontConfiguration()
     fetcher = offline_fetcher()
-    # Without HarfBuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps each subset
-    # with the current time unless SOURCE_DATE_EPOCH is set: pin it so the same inputs give the
-    # same bytes. The report's own publication year is a meaningful, stable stamp.
-    epoch = str(int(datetime(report.meta.published_year, 1, 1, tzinfo=UTC).timestamp()))
-    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = epoch
     try:
-        document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
-        stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
-        written = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
+        with _source_date(report.meta.published_year):
+            document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
+            stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
+            written = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as e:
         raise ContentError(
             theme.styles_dir,
             f"a resource could not be loaded: {e}",
             hint="only local files can be used; check paths in the theme and templates",
         ) from None
-    finally:
-        if saved_epoch is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
     return repair(written, link_descriptions(report))
 
 

@@ -5,10 +5,15 @@ Totals and shares are computed here from the data, never stored, so a table alwa
 
 from __future__ import annotations
 
-from .charts import refuse_adding_percentages, whole_number
 from .errors import ContentError
 from .formatting import decimals_of, format_value, percent, share_percent
+from .load import whole_number
 from .model import Cell, DataTable, TableView
+from .validate import refuse_adding_percentages
+
+
+def _number(value: float, unit: str, decimals: int) -> Cell:
+    return Cell(format_value(value, unit, decimals), value)
 
 
 def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: str, config_path) -> TableView:
@@ -40,19 +45,15 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
         rows = []
         for r in row_labels:
             values = [table.total(measure.name, **{rows_field: r, columns_field: c}) for c in col_labels]
-            cells = [Cell(r)] + [Cell(format_value(v, measure.unit, decimals), True) for v in values]
+            cells = [Cell(r)] + [_number(v, measure.unit, decimals) for v in values]
             if totals:
-                cells.append(Cell(format_value(sum(values), measure.unit, decimals), True))
+                cells.append(_number(sum(values), measure.unit, decimals))
             rows.append(tuple(cells))
         total_row = None
         if totals:
             col_totals = [table.total(measure.name, **{columns_field: c}) for c in col_labels]
             total_row = tuple(
-                [Cell("Total")]
-                + [
-                    Cell(format_value(v, measure.unit, decimals), True)
-                    for v in col_totals + [sum(col_totals)]
-                ]
+                [Cell("Total")] + [_number(v, measure.unit, decimals) for v in col_totals + [sum(col_totals)]]
             )
     else:
         names = spec.get("values") or [m.name for m in table.measures]
@@ -73,13 +74,10 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
             cells = [Cell(r)]
             for m in measures:
                 d = decimals_of(table.column(m.name))
-                cells.append(Cell(format_value(table.total(m.name, **{rows_field: r}), m.unit, d), True))
+                cells.append(_number(table.total(m.name, **{rows_field: r}), m.unit, d))
             if share:
-                cells.append(
-                    Cell(
-                        share_percent(table.share(measures[0].name, **{rows_field: r}), share_decimals), True
-                    )
-                )
+                part = table.share(measures[0].name, **{rows_field: r})
+                cells.append(Cell(share_percent(part, share_decimals), part))
             rows.append(tuple(cells))
         total_row = None
         if totals:
@@ -88,9 +86,9 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
             total_cells = [Cell("Total")]
             for m in measures:
                 decimals = decimals_of(table.column(m.name))
-                total_cells.append(Cell(format_value(table.total(m.name), m.unit, decimals), True))
+                total_cells.append(_number(table.total(m.name), m.unit, decimals))
             if share:
-                total_cells.append(Cell(percent(100, share_decimals), True))
+                total_cells.append(Cell(percent(100, share_decimals), 100.0))
             total_row = tuple(total_cells)
     return TableView(
         id=view_id,

@@ -323,3 +323,11 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
             )
     if errors:
         raise ContentErrors(errors)
+
+
+def refuse_adding_percentages(table: DataTable, measure: Field, kept: list[str], fail) -> None:
+    """Percentages of different groups cannot be added; only a table with no other breakdown may
+    be drawn or listed by one column."""
+    others = [f.name for f in table.dimensions if f.name not in kept]
+    if measure.unit == "percent" and others:
+        raise fail(f"{measure.name} is a percentage and would be added up across {', '.join(others)}")

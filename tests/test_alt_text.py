@@ -22,6 +22,21 @@ def small_table(rows, unit="children") -> DataTable:
     )
 
 
+def pets_chart(table: DataTable, author_alt: str = "", **spec):
+    """A bar chart of the pets table by kind, as report.toml would declare it."""
+    spec = {"table": "pets", "kind": "bar", "category": "kind", **spec}
+    return build_chart(
+        "pets",
+        spec,
+        table,
+        title="Pets",
+        caption="",
+        author_alt=author_alt,
+        note="",
+        config_path=Path("report.toml"),
+    )
+
+
 def test_bar_alt_names_kind_title_every_value_largest_first_and_total():
     text = describe_bar("Pets by kind", ["Cats", "Dogs", "Fish"], [30, 60, 10], "pets", category_name="Kind")
     assert text.startswith("Bar chart: Pets by kind.")
@@ -70,32 +85,14 @@ def test_heatmap_alt_gives_largest_cells_and_totals():
 
 def test_chart_alt_is_computed_from_the_table_sums():
     table = small_table([("Cats", 30), ("Dogs", 60), ("Fish", 10)])
-    chart = build_chart(
-        "pets",
-        {"table": "pets", "kind": "bar", "category": "kind"},
-        table,
-        title="Pets",
-        caption="",
-        author_alt="",
-        note="",
-        config_path=Path("report.toml"),
-    )
+    chart = pets_chart(table)
     assert chart.series.labels == ("Dogs", "Cats", "Fish")
     assert "Total: 100 children." in chart.alt and not chart.alt_by_author
 
 
 def test_author_alt_replaces_the_generated_text():
     table = small_table([("Cats", 30), ("Dogs", 60)])
-    chart = build_chart(
-        "pets",
-        {"table": "pets", "kind": "bar", "category": "kind"},
-        table,
-        title="Pets",
-        caption="",
-        author_alt="Mostly dogs.",
-        note="",
-        config_path=Path("report.toml"),
-    )
+    chart = pets_chart(table, author_alt="Mostly dogs.")
     assert chart.alt == "Mostly dogs." and chart.alt_by_author
 
 
@@ -105,18 +102,8 @@ def test_a_zero_on_a_log_scale_is_a_content_error():
     from render.errors import ContentError
 
     table = small_table([("Cats", 30), ("Dogs", 0)])
-    spec = {"table": "pets", "kind": "bar", "category": "kind", "scale": "log"}
     with pytest.raises(ContentError) as caught:
-        build_chart(
-            "pets",
-            spec,
-            table,
-            title="Pets",
-            caption="",
-            author_alt="",
-            note="",
-            config_path=Path("report.toml"),
-        )
+        pets_chart(table, scale="log")
     assert "'Dogs' is 0" in caught.value.describe() and "logarithmic" in caught.value.describe()
 
 

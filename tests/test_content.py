@@ -29,6 +29,13 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def append_line(path: Path, text: str) -> int:
+    """Add a line of text at the end of a content file; returns its line number."""
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + f"\n{text}\n", encoding="utf-8")
+    return before.count("\n") + 2
+
+
 def line_of(path: Path, needle: str) -> int:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if needle in line:
@@ -156,10 +163,9 @@ def test_malformed_link_is_an_error_naming_file_and_line(content_copy, tmp_path)
     ],
 )
 def test_link_text_and_bare_urls(content_copy, tmp_path, text, expected):
-    section = content_copy / "sections" / "thanks.md"
-    section.write_text(section.read_text() + f"\nVisit {text}.\n")
+    line = append_line(content_copy / "sections" / "thanks.md", f"Visit {text}.")
     message = build_error(content_copy, tmp_path)
-    assert "thanks.md, line" in message and expected in message
+    assert f"thanks.md, line {line}" in message and expected in message
 
 
 def test_heading_level_gap_is_an_error(content_copy, tmp_path):
@@ -316,10 +322,9 @@ def test_unknown_sort_is_refused(content_copy, tmp_path):
 def test_expressions_that_would_print_something_wrong_are_errors(
     content_copy, tmp_path, expression, expected
 ):
-    section = content_copy / "sections" / "thanks.md"
-    section.write_text(section.read_text() + f"\nTotal: {expression}.\n")
+    line = append_line(content_copy / "sections" / "thanks.md", f"Total: {expression}.")
     message = build_error(content_copy, tmp_path)
-    assert f"thanks.md, line {line_of(section, 'Total:')}" in message
+    assert f"thanks.md, line {line}" in message
     assert expected in message
 
 
@@ -385,10 +390,9 @@ def test_percentages_are_never_added_up(content_copy, tmp_path):
     ],
 )
 def test_filters_know_percentages_from_counts(content_copy, tmp_path, expression, expected):
-    section = content_copy / "sections" / "thanks.md"
-    section.write_text(section.read_text() + f"\nShare: {expression}.\n")
+    line = append_line(content_copy / "sections" / "thanks.md", f"Share: {expression}.")
     message = build_error(content_copy, tmp_path)
-    assert f"thanks.md, line {line_of(section, 'Share:')}" in message and expected in message
+    assert f"thanks.md, line {line}" in message and expected in message
 
 
 def test_python_dash_m_render_is_the_same_command():
