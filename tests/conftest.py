@@ -14,6 +14,7 @@ from render.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_2022 = ROOT / "content" / "2022"
+TINY = ROOT / "tests" / "fixtures" / "tiny" / "2022"  # one section, one table, one chart: fast builds
 STYLES = ROOT / "styles"
 
 
@@ -59,4 +60,13 @@ def content_copy(tmp_path) -> Path:
     """A private copy of the 2022 content that a test may edit."""
     target = tmp_path / "content" / "2022"
     shutil.copytree(CONTENT_2022, target)
+    return target
+
+
+@pytest.fixture
+def tiny_content(tmp_path) -> Path:
+    """A private copy of the tiny report (one section, one table, one chart) that a test may edit:
+    for rules a whole build must show, at a fraction of the real report's build time."""
+    target = tmp_path / "content" / "2022"
+    shutil.copytree(TINY, target)
     return target
