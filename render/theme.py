@@ -7,73 +7,100 @@ same glyphs are used on every machine, and Matplotlib is told about them explici
 from __future__ import annotations
 
 import importlib
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ContentError, read_utf8
+from fontTools.ttLib import TTFont
+
+from .errors import ContentError
+from .paths import Resolver
+from .settings import ThemeSettings, read_toml, validate
+from .tomlpos import key_lines, line_of
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+FONT_STYLES = ("regular", "italic", "semibold", "bold", "bold_italic", "black")
 
 
 @dataclass(frozen=True)
 class Theme:
     styles_dir: Path
-    data: dict
+    settings: ThemeSettings
+    font_files: dict[str, Path]  # style name (regular, bold …) → a checked font file
+    resolver: Resolver
 
     @classmethod
     def load(cls, styles_dir: Path) -> Theme:
+        """theme.toml, checked against its schema, with every font file opened once to prove it is
+        a font: a mistake here is a located error before anything renders."""
+        styles_dir = Path(styles_dir)
         path = styles_dir / "theme.toml"
-        try:
-            data = tomllib.loads(read_utf8(path))
-        except FileNotFoundError:
-            raise ContentError(path, "the theme file is missing") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ContentError(path, f"the theme is not valid TOML: {e}") from None
-        return cls(styles_dir, data)
+        data, text = read_toml(path)
+        settings = validate(ThemeSettings, data, text, path)
+        font_package = _font_folder(settings.font.package, path, text)
+        resolver = Resolver.of(styles_dir, PACKAGE_DIR, font_package)
+        folder = font_package or styles_dir
+        lines = key_lines(text)
+        files = {}
+        for style in FONT_STYLES:
+            name = getattr(settings.font, style)
+            if name is None:
+                continue
+            line = line_of(lines, ("font", style))
+            font = resolver.file(folder / name, blame=path, line=line, what="font file")
+            _check_font(font, path, line)
+            files[style] = font
+        return cls(styles_dir, settings, files, resolver)
 
-    @property
+    @cached_property
     def colors(self) -> dict[str, str]:
-        return self.data["colors"]
+        return self.settings.colors.model_dump()
 
-    @property
+    @cached_property
     def chart(self) -> dict:
-        return self.data["chart"]
+        return self.settings.chart.model_dump()
 
-    @property
+    @cached_property
     def slides(self) -> dict:
-        return self.data["slides"]
+        return self.settings.slides.model_dump(exclude_none=True)
 
     @property
     def font_family(self) -> str:
-        return self.data["font"]["family"]
+        return self.settings.font.family
 
     @property
     def font_fallback(self) -> str:
-        return self.data["font"].get("fallback", "Arial")
+        return self.settings.font.fallback
 
-    @cached_property
-    def font_files(self) -> dict[str, Path]:
-        """Style name (regular, bold …) → font file path inside the installed font package."""
-        spec = self.data["font"]
-        try:
-            package = importlib.import_module(spec["package"])
-        except ImportError:
-            raise ContentError(
-                self.styles_dir / "theme.toml",
-                f"the font package {spec['package']!r} is not installed",
-                hint="run `make report` again, which installs the dependencies",
-            ) from None
-        folder = Path(package.__file__).parent / "files"
-        files = {}
-        for style in ("regular", "italic", "semibold", "bold", "bold_italic", "black"):
-            if style in spec:
-                path = folder / spec[style]
-                if not path.exists():
-                    raise ContentError(
-                        self.styles_dir / "theme.toml", f"font file {spec[style]!r} not found in {folder}"
-                    )
-                files[style] = path
-        return files
+
+def _font_folder(package: str | None, path: Path, text: str) -> Path | None:
+    """The files/ folder of the installed font package, if the theme names one."""
+    if package is None:
+        return None
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        raise ContentError(
+            path,
+            f"the font package {package!r} is not installed",
+            line=line_of(key_lines(text), ("font", "package")),
+            hint="run `make report` again, which installs the dependencies",
+        ) from None
+    return Path(module.__file__).parent / "files"
+
+
+def _check_font(font: Path, theme_path: Path, line: int | None) -> None:
+    try:
+        TTFont(str(font), lazy=True)["cmap"].getBestCmap()
+    except Exception as e:  # fontTools raises many kinds for a damaged file; all mean "not a font"
+        raise ContentError(
+            theme_path,
+            f"the font file {font.name} cannot be read as a font ({type(e).__name__})",
+            line=line,
+            hint="replace it with an intact .ttf or .otf file",
+        ) from None
 
 
 def relative_luminance(hex_color: str) -> float:
