@@ -7,30 +7,44 @@ they are given.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 from .charts import build_chart
 from .errors import ContentError, ContentErrors
 from .formatting import Percent
-from .load import Content, toml_line, whole_number
-from .model import DeckPlan, Headline, Report, ReportMeta, Section
+from .load import Content
+from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section
 from .narrative import check_outline, lint_prose, make_environment, render_section, render_template
+from .sandbox import Namespace
 from .tableview import build_view
 
 
-def _text(env, content: Content, value: object, where: str, allowed: list[str]) -> str:
+class TableFigures:
+    """What the narrative may ask of a data table, and nothing more: no rows, no path."""
+
+    TEMPLATE_ATTRIBUTES = frozenset({"total", "share", "value"})
+    __slots__ = ("_table",)
+
+    def __init__(self, table: DataTable) -> None:
+        self._table = table
+
+    def total(self, measure: str | None = None, **where: str):
+        return self._table.total(measure, **where)
+
+    def share(self, measure: str | None = None, **where: str):
+        return self._table.share(measure, **where)
+
+    def value(self, measure: str | None = None, **where: str):
+        return self._table.value(measure, **where)
+
+
+def _text(env, content: Content, value: str | None, *path: str | int) -> str:
     """Render a short text from report.toml (a title, caption …) through the same strict template."""
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise ContentError(
-            content.config_path,
-            f"{where} must be text in quotes",
-            line=toml_line(content.config_text, where.split(".")[-1]),
-        )
-    line = toml_line(content.config_text, value) or toml_line(content.config_text, where.split(".")[-1])
-    errors = lint_prose(value, content.config_path, allowed)
+    line = content.line(*path)
+    errors = lint_prose(value, content.config_path, list(content.settings.allowed_in_prose))
     if errors:
+        where = ".".join(str(p) for p in path)
         raise ContentError(
             content.config_path, f"{where}: " + errors[0].message, line=line, hint=errors[0].hint
         )
@@ -38,84 +52,85 @@ def _text(env, content: Content, value: object, where: str, allowed: list[str]) 
 
 
 def assemble(content: Content, styles_dir: Path) -> Report:
-    cfg = content.config
-    allowed = list(cfg.get("allowed_in_prose", []))
-    for key in ("year", "published_year"):
-        if key in cfg and not isinstance(cfg[key], int):
-            raise ContentError(
-                content.config_path,
-                f"{key} must be a whole number such as 2022",
-                line=toml_line(content.config_text, key),
-            )
-    report_ns = SimpleNamespace(
-        year=cfg["year"],
-        published_year=cfg.get("published_year", cfg["year"] + 1),
-        organisation=cfg["organisation"],
-    )
-    context = {
+    cfg = content.settings
+    allowed = list(cfg.allowed_in_prose)
+    published_year = cfg.published_year or cfg.year + 1
+    context: dict[str, object] = {
         key: Percent(fact.value) if fact.unit == "percent" else fact.value
         for key, fact in content.facts.items()
     }
-    context["report"] = report_ns
-    context["tables"] = dict(content.tables)
-    charts_cfg: dict = cfg.get("charts", {})
-    tables_cfg: dict = cfg.get("tables", {})
-    env = make_environment(context, set(charts_cfg), set(tables_cfg))
+    context["tables"] = Namespace("tables", {name: TableFigures(t) for name, t in content.tables.items()})
+    report_names = {"year": cfg.year, "published_year": published_year, "organisation": cfg.organisation}
+    context["report"] = Namespace("report", report_names)
+    env = make_environment(context, set(cfg.charts), set(cfg.tables))
+    title = _text(env, content, cfg.title, "title")
+    # Texts may name the report's title: give it to them once it is known.
+    context["report"] = Namespace("report", {**report_names, "title": title})
+    env = make_environment(context, set(cfg.charts), set(cfg.tables))
 
-    def text(value, where):
-        return _text(env, content, value, where, allowed)
+    def text(value, *path):
+        return _text(env, content, value, *path)
 
     meta = ReportMeta(
-        title=text(cfg["title"], "title"),
-        subtitle=text(cfg.get("subtitle", ""), "subtitle"),
-        year=cfg["year"],
-        published_year=report_ns.published_year,
-        organisation=cfg["organisation"],
-        language=cfg["language"],
-        author=cfg["author"],
-        subject=text(cfg["subject"], "subject"),
-        keywords=tuple(cfg.get("keywords", ())),
-        tagline=cfg.get("tagline", ""),
-        website=cfg.get("website", ""),
+        title=title,
+        subtitle=text(cfg.subtitle, "subtitle"),
+        year=cfg.year,
+        published_year=published_year,
+        organisation=cfg.organisation,
+        language=cfg.language,
+        author=cfg.author,
+        subject=text(cfg.subject, "subject"),
+        keywords=tuple(cfg.keywords),
+        tagline=cfg.tagline,
+        website=cfg.website,
     )
-    report_ns.title = meta.title
 
     errors: list[ContentError] = []
     charts = {}
-    for cid, spec in charts_cfg.items():
+    for cid, spec in cfg.charts.items():
         try:
-            table = _table(content, spec.get("table"), f"charts.{cid}")
+            table = _table(content, spec.table, "charts", cid)
             charts[cid] = build_chart(
                 cid,
                 spec,
                 table,
-                title=text(spec.get("title", table.title), f"charts.{cid}.title"),
-                caption=text(spec.get("caption"), f"charts.{cid}.caption"),
-                author_alt=text(spec.get("alt"), f"charts.{cid}.alt"),
-                note=text(spec.get("note"), f"charts.{cid}.note"),
-                config_path=content.config_path,
+                title=text(spec.title if spec.title is not None else table.title, "charts", cid, "title"),
+                caption=text(spec.caption, "charts", cid, "caption"),
+                author_alt=text(spec.alt, "charts", cid, "alt"),
+                note=text(spec.note, "charts", cid, "note"),
+                fail=lambda m, key, cid=cid: content.error(f"[charts.{cid}]: {m}", "charts", cid, key),
             )
         except ContentError as e:
-            errors += _located(e, content, f"[charts.{cid}]")
+            errors += e.errors
     views = {}
-    for tid, spec in tables_cfg.items():
+    for tid, spec in cfg.tables.items():
         try:
-            table = _table(content, spec.get("table"), f"tables.{tid}")
+            table = _table(content, spec.table, "tables", tid)
             views[tid] = build_view(
                 tid,
                 spec,
                 table,
-                text(spec.get("caption", table.title), f"tables.{tid}.caption"),
-                text(spec.get("note"), f"tables.{tid}.note"),
-                content.config_path,
+                text(spec.caption if spec.caption is not None else table.title, "tables", tid, "caption"),
+                text(spec.note, "tables", tid, "note"),
+                fail=lambda m, key, tid=tid: content.error(f"[tables.{tid}]: {m}", "tables", tid, key),
             )
         except ContentError as e:
-            errors += _located(e, content, f"[tables.{tid}]")
+            errors += e.errors
 
     sections: list[Section] = []
     for source in content.sections:
         try:
-            sections.append(render_section(env, source.id, source.path, source.text, allowed))
+            sections.append(
+                render_section(
+                    env,
+                    source.id,
+                    source.path,
+                    source.text,
+                    allowed,
+                    root=content.root,
+                    resolver=content.resolver,
+                )
+            )
         except ContentError as e:
             errors += e.errors
     if errors:
@@ -125,48 +140,37 @@ def assemble(content: Content, styles_dir: Path) -> Report:
 
     headlines = []
     ids = {s.id for s in sections}
-    for spec in cfg.get("headlines", []):
-        if spec.get("section") and spec["section"] not in ids:
-            raise ContentError(
-                content.config_path,
-                f"headline section {spec['section']!r} is not a section",
-                line=toml_line(content.config_text, spec["section"]),
+    for n, spec in enumerate(cfg.headlines):
+        if spec.section and spec.section not in ids:
+            raise content.error(
+                f"headline section {spec.section!r} is not a section", "headlines", n, "section"
             )
         headlines.append(
             Headline(
-                value=text(spec.get("value"), "headlines.value"),
-                label=text(spec.get("label"), "headlines.label"),
-                source=text(spec.get("source"), "headlines.source"),
-                section=spec.get("section", ""),
+                value=text(spec.value, "headlines", n, "value"),
+                label=text(spec.label, "headlines", n, "label"),
+                source=text(spec.source, "headlines", n, "source"),
+                section=spec.section,
             )
         )
 
-    deck_cfg = cfg.get("deck", {})
+    deck_cfg = cfg.deck
     deck = DeckPlan(
-        sections=tuple(deck_cfg.get("sections", [s.id for s in sections])),
-        charts=tuple(deck_cfg.get("charts", list(charts))),
-        tables=tuple(deck_cfg.get("tables", list(views))),
-        max_table_rows=whole_number(
-            deck_cfg,
-            "max_table_rows",
-            8,
-            lambda m: ContentError(
-                content.config_path, f"[deck] {m}", line=toml_line(content.config_text, "max_table_rows")
-            ),
-        ),
-        closing=text(deck_cfg.get("closing", meta.tagline), "deck.closing"),
+        sections=tuple(deck_cfg.sections if deck_cfg.sections is not None else [s.id for s in sections]),
+        charts=tuple(deck_cfg.charts if deck_cfg.charts is not None else list(charts)),
+        tables=tuple(deck_cfg.tables if deck_cfg.tables is not None else list(views)),
+        max_table_rows=deck_cfg.max_table_rows,
+        closing=text(deck_cfg.closing if deck_cfg.closing is not None else meta.tagline, "deck", "closing"),
     )
     for kind, chosen, known in (
         ("sections", deck.sections, ids),
         ("charts", deck.charts, charts),
         ("tables", deck.tables, views),
     ):
-        for item in chosen:
+        for index, item in enumerate(chosen):
             if item not in known:
-                raise ContentError(
-                    content.config_path,
-                    f"[deck] {kind} lists {item!r}, which does not exist",
-                    line=toml_line(content.config_text, f'"{item}"'),
+                raise content.error(
+                    f"[deck] {kind} lists {item!r}, which does not exist", "deck", kind, index
                 )
     return Report(
         meta=meta,
@@ -182,20 +186,13 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     )
 
 
-def _located(error: ContentError, content: Content, header: str) -> list[ContentError]:
-    """Point report.toml errors without a line at the [charts.x] or [tables.x] header they concern."""
-    for e in error.errors:
-        if e.line is None and e.path == content.config_path:
-            e.line = toml_line(content.config_text, header)
-    return error.errors
-
-
-def _table(content: Content, name: object, where: str):
+def _table(content: Content, name: str, kind: str, ident: str) -> DataTable:
     if name not in content.tables:
-        raise ContentError(
-            content.config_path,
-            f"[{where}] names table {name!r}, which does not exist",
-            line=toml_line(content.config_text, f"[{where}]"),
+        raise content.error(
+            f"[{kind}.{ident}] names table {name!r}, which does not exist",
+            kind,
+            ident,
+            "table",
             hint="use a CSV file name without .csv: " + ", ".join(sorted(content.tables)),
         )
     return content.tables[name]
@@ -215,18 +212,19 @@ def _check_placement(sections, charts, views, content: Content) -> None:
             where = placed.get((kind, ident), [])
             if not where:
                 errors.append(
-                    ContentError(
-                        content.config_path,
+                    content.error(
                         f"{kind} {ident!r} is declared but not placed in any section",
-                        line=toml_line(content.config_text, f"{kind}s.{ident}]"),
+                        f"{kind}s",
+                        ident,
                         hint=f'write {{{{ {kind}("{ident}") }}}} on its own line where it belongs',
                     )
                 )
             elif len(where) > 1:
                 errors.append(
-                    ContentError(
-                        content.config_path,
+                    content.error(
                         f"{kind} {ident!r} is placed more than once (in {', '.join(where)})",
+                        f"{kind}s",
+                        ident,
                     )
                 )
     if errors:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assemble import assemble
+from .coverage import check_coverage
 from .errors import ContentError
 from .load import load_content
 from .model import Report
@@ -110,6 +111,7 @@ def build(
         content = load_content(Path(content_dir))
     with _timed(timings, "model", progress):
         report = assemble(content, styles_dir)
+        check_coverage(report, theme)
     stem = f"impact-report-{report.meta.year}"
     outputs: dict[str, Path] = {}
     rendered: dict[str, bytes] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from collections.abc import Callable
 from functools import cache
 
 import matplotlib
@@ -24,77 +25,70 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E4
 from .alt_text import describe_bar, describe_heatmap  # noqa: E402
 from .errors import ContentError  # noqa: E402
 from .formatting import compact, decimals_of, format_value, share_percent  # noqa: E402
-from .load import whole_number  # noqa: E402
 from .model import Chart, DataTable, Series  # noqa: E402
+from .settings import ChartSettings  # noqa: E402
 from .theme import Theme, contrast_ratio  # noqa: E402
 from .validate import refuse_adding_percentages  # noqa: E402
 
 
 def build_chart(
     chart_id: str,
-    spec: dict,
+    spec: ChartSettings,
     table: DataTable,
     *,
     title: str,
     caption: str,
     author_alt: str,
     note: str,
-    config_path,
+    fail: Callable[[str, str], ContentError],
 ) -> Chart:
-    """Aggregate the table into the series the chart draws, and describe it in words."""
+    """Aggregate the table into the series the chart draws, and describe it in words.
+    `fail(message, key)` makes the error for a setting of this chart."""
 
-    def fail(message: str) -> ContentError:
-        return ContentError(
-            config_path,
-            f"[charts.{chart_id}]: {message}",
-            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields),
-        )
+    def wrong(message: str, key: str) -> ContentError:
+        error = fail(message, key)
+        error.hint = error.hint or "columns of " + table.name + ": " + ", ".join(f.name for f in table.fields)
+        return error
 
-    kind = spec.get("kind", "bar")
-    short_labels = dict(spec.get("labels", {}))
+    kind = spec.kind
+    short_labels = dict(spec.labels)
     for long_label in short_labels:
         if not any(long_label in table.column(f.name) for f in table.dimensions):
-            raise fail(f"labels: {long_label!r} is not a category in {table.name}")
-    measure_name = spec.get("value")
+            raise wrong(f"labels: {long_label!r} is not a category in {table.name}", "labels")
+    measure_name = spec.value
     if measure_name is None:
         if len(table.measures) != 1:
-            raise fail('the table has several numeric columns: say which with value = "…"')
+            raise wrong('the table has several numeric columns: say which with value = "…"', "table")
         measure_name = table.measures[0].name
     if measure_name not in [m.name for m in table.measures]:
-        raise fail(f"value = {measure_name!r} is not a numeric column of {table.name}")
+        raise wrong(f"value = {measure_name!r} is not a numeric column of {table.name}", "value")
     measure = table.field(measure_name)
-    scale = spec.get("scale", "linear")
-    if scale not in ("linear", "log"):
-        raise fail(f'scale = {scale!r}: use "linear" or "log"')
+    scale = spec.scale
 
     if kind == "bar":
-        category = spec.get("category")
+        category = spec.category
         if category not in [f.name for f in table.dimensions]:
-            raise fail(f"category = {category!r} is not a text column of {table.name}")
-        refuse_adding_percentages(table, measure, [category], fail)
+            raise wrong(f"category = {category!r} is not a text column of {table.name}", "category")
+        refuse_adding_percentages(table, measure, [category], lambda m: wrong(m, "value"))
         labels = table.categories(category)
         values = [table.total(measure_name, **{category: c}) for c in labels]
         pairs = list(zip(labels, values))
-        order = spec.get("sort", "descending")
-        if order not in ("descending", "data"):
-            raise fail(
-                f'sort = {order!r}: use "descending" (largest first) or "data" (the order in the file)'
-            )
-        top = whole_number(spec, "top", 0, fail)
+        top = spec.top
         of_count = len(pairs)
         if top and top < len(pairs):
             # "Top N" always means the N largest, whatever order they are then drawn in.
             keep = {label for label, _ in sorted(pairs, key=lambda p: p[1], reverse=True)[:top]}
             pairs = [p for p in pairs if p[0] in keep]
             note = note or f"Showing the top {top} of {of_count}; every one is in the table that follows."
-        if order == "descending":
+        if spec.sort == "descending":
             pairs.sort(key=lambda p: p[1], reverse=True)
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
         if scale == "log" and any(v <= 0 for v in series.values):
             zero = next(label for label, v in pairs if v <= 0)
-            raise fail(
+            raise wrong(
                 f"{zero!r} is {table.total(measure_name, **{category: zero})}, which a logarithmic "
-                'scale cannot show; use scale = "linear" or leave the category out of the data'
+                'scale cannot show; use scale = "linear" or leave the category out of the data',
+                "scale",
             )
         generated = describe_bar(
             title,
@@ -107,11 +101,11 @@ def build_chart(
             scale=scale,
             decimals=decimals_of(list(values)),
         )
-    elif kind == "heatmap":
-        rows, cols = spec.get("rows"), spec.get("columns")
-        for name in (rows, cols):
+    else:  # heatmap
+        rows, cols = spec.rows, spec.columns
+        for key, name in (("rows", rows), ("columns", cols)):
             if name not in [f.name for f in table.dimensions]:
-                raise fail(f"{name!r} is not a text column of {table.name}")
+                raise wrong(f"{key} = {name!r} is not a text column of {table.name}", key)
         row_labels, col_labels = table.categories(rows), table.categories(cols)
         matrix = tuple(
             tuple(table.total(measure_name, **{rows: r, cols: c}) for c in col_labels) for r in row_labels
@@ -126,8 +120,6 @@ def build_chart(
             row_name=table.field(rows).title,
             column_name=table.field(cols).title,
         )
-    else:
-        raise fail(f'kind = {kind!r}: use "bar" or "heatmap"')
     return Chart(
         id=chart_id,
         kind=kind,
@@ -141,9 +133,9 @@ def build_chart(
         caption=caption,
         scale=scale,
         note=note,
-        show_share=bool(spec.get("show_share", False)) and measure.unit != "percent",
+        show_share=spec.show_share and measure.unit != "percent",
         short_labels=short_labels,
-        share_decimals=whole_number(spec, "share_decimals", 1, fail),
+        share_decimals=spec.share_decimals,
     )
 
 

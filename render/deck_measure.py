@@ -46,9 +46,11 @@ class _Face:
             )
         )
 
-    def width(self, text: str, size: float) -> float:
+    def width(self, text: str, size: float, *, fallback: bool = True) -> float:
+        """Points `text` sets in at `size`; as if in the wider fallback face unless told otherwise
+        (the PDF embeds its font, so it never substitutes)."""
         units = sum(self._widths.get(ord(ch), self._missing) for ch in text)
-        return units / self.upm * size * FALLBACK_WIDTH
+        return units / self.upm * size * (FALLBACK_WIDTH if fallback else 1.0)
 
     def wrap(self, text: str, width: float, size: float) -> list[str]:
         lines: list[str] = []
@@ -64,7 +66,7 @@ class _Face:
 
 
 @lru_cache(maxsize=8)
-def _face(path: Path) -> _Face:
+def font_face(path: Path) -> _Face:
     return _Face(path)
 
 
@@ -89,7 +91,7 @@ class Type:
 
     def face(self, bold: bool) -> _Face:
         files = self.theme.font_files
-        return _face(files["bold" if bold else "regular"] if "bold" in files else files["regular"])
+        return font_face(files["bold" if bold else "regular"] if "bold" in files else files["regular"])
 
     def lines(self, p: Para, width: float) -> int:
         indent = self.indent(p.size) if p.bullet else 0.0

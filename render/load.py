@@ -5,61 +5,23 @@ Only reading and validating happen here; binding data to text happens in assembl
 
 from __future__ import annotations
 
-import difflib
-import re
-import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors, read_utf8
 from .model import DataTable, Fact
+from .paths import Resolver
+from .settings import ReportSettings, read_toml, validate
+from .tomlpos import key_lines, line_of
 from .validate import check_controls, read_table
 
 FACTS = "facts"
 CONTROLS = "control_totals"
-
-# Keys report.toml may hold, so a misspelt key is an error instead of being silently ignored.
-TOP_KEYS = {
-    "title",
-    "subtitle",
-    "year",
-    "published_year",
-    "organisation",
-    "tagline",
-    "website",
-    "language",
-    "author",
-    "subject",
-    "keywords",
-    "allowed_in_prose",
-    "sections",
-    "headlines",
-    "charts",
-    "tables",
-    "deck",
-}
-REQUIRED_TOP = ("title", "year", "organisation", "language", "author", "subject", "sections")
-CHART_KEYS = {
-    "table",
-    "kind",
-    "category",
-    "value",
-    "rows",
-    "columns",
-    "title",
-    "caption",
-    "alt",
-    "scale",
-    "sort",
-    "top",
-    "show_share",
-    "share_decimals",
-    "note",
-    "labels",
-}
-TABLE_KEYS = {"table", "rows", "columns", "values", "totals", "share", "share_decimals", "caption", "note"}
-HEADLINE_KEYS = {"value", "label", "source", "section"}
-DECK_KEYS = {"sections", "charts", "tables", "max_table_rows", "closing"}
+# About 30,000 words, 40 times the longest section of 2022; the Markdown parser needs up to 30 µs per
+# character on hostile input (a line of "[[[["), so this also bounds a build to seconds.
+MAX_SECTION_BYTES = 200_000
+RESERVED = {"report", "tables", "chart", "table", "change", "previous", "year"}
 
 
 @dataclass(frozen=True)
@@ -74,12 +36,25 @@ class Content:
     """Everything read from a content folder, validated but not yet bound together."""
 
     root: Path
-    config: dict
+    settings: ReportSettings
     config_path: Path
     config_text: str
     sections: tuple[SectionSource, ...]
     tables: dict[str, DataTable]
     facts: dict[str, Fact]
+    resolver: Resolver
+
+    @cached_property
+    def _lines(self) -> dict:
+        return key_lines(self.config_text)
+
+    def line(self, *path: str | int) -> int | None:
+        """The line of a key in report.toml (or of the table holding it), for messages."""
+        return line_of(self._lines, path)
+
+    def error(self, message: str, *path: str | int, hint: str | None = None) -> ContentError:
+        """A mistake in report.toml, located at the key `path`."""
+        return ContentError(self.config_path, message, line=self.line(*path), hint=hint)
 
 
 def toml_line(text: str, needle: str) -> int | None:
@@ -90,73 +65,55 @@ def toml_line(text: str, needle: str) -> int | None:
     return None
 
 
-def _unknown_keys(found: dict, allowed: set[str], path: Path, text: str, context: str) -> list[ContentError]:
-    errors = []
-    for key in found:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
-            errors.append(
-                ContentError(
-                    path, f"unknown setting {key!r} in {context}", line=toml_line(text, key), hint=hint
-                )
-            )
-    return errors
-
-
-def read_config(root: Path) -> tuple[dict, Path, str]:
-    path = root / "report.toml"
-    if not path.exists():
+def read_config(root: Path, resolver: Resolver) -> tuple[ReportSettings, Path, str]:
+    path = resolver.file(root / "report.toml", what="settings file")
+    data, text = read_toml(path)
+    settings = validate(ReportSettings, data, text, path)
+    if root.name != str(settings.year):
         raise ContentError(
             path,
-            "report.toml is missing",
-            hint="every report folder needs a report.toml with its title, year and sections",
+            f"year = {settings.year}, but the folder is named {root.name!r}",
+            line=line_of(key_lines(text), ("year",)),
+            hint=f"a report lives in a folder named after its year: rename the folder to {settings.year}, "
+            "or correct the year",
         )
-    text = read_utf8(path)
-    try:
-        config = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        raise ContentError(
-            path,
-            f"report.toml is not valid TOML: {str(e).split(' (at')[0]}",
-            line=int(m.group(1)) if m else None,
-            hint="check quotes, brackets and commas on that line",
-        ) from None
-    errors = _unknown_keys(config, TOP_KEYS, path, text, "report.toml")
-    for key in REQUIRED_TOP:
-        if key not in config:
-            errors.append(ContentError(path, f"report.toml has no {key!r}", hint=f"add a line: {key} = ..."))
-    for cid, spec in config.get("charts", {}).items():
-        errors += _unknown_keys(spec, CHART_KEYS, path, text, f"[charts.{cid}]")
-    for tid, spec in config.get("tables", {}).items():
-        errors += _unknown_keys(spec, TABLE_KEYS, path, text, f"[tables.{tid}]")
-    for spec in config.get("headlines", []):
-        errors += _unknown_keys(spec, HEADLINE_KEYS, path, text, "[[headlines]]")
-    errors += _unknown_keys(config.get("deck", {}), DECK_KEYS, path, text, "[deck]")
-    if errors:
-        raise ContentErrors(errors)
-    return config, path, text
+    return settings, path, text
 
 
-def read_sections(root: Path, config: dict, config_path: Path, config_text: str) -> tuple[SectionSource, ...]:
+def read_sections(
+    root: Path, settings: ReportSettings, config_path: Path, config_text: str, resolver: Resolver
+) -> tuple[SectionSource, ...]:
     folder = root / "sections"
-    listed = config["sections"]
+    listed = settings.sections
+    lines = key_lines(config_text)
     errors = []
     sources = []
-    for sid in listed:
+    for index, sid in enumerate(listed):
         path = folder / f"{sid}.md"
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             errors.append(
                 ContentError(
                     config_path,
                     f"section {sid!r} is listed but {path} does not exist",
-                    line=toml_line(config_text, f'"{sid}"'),
+                    line=line_of(lines, ("sections", index)),
                     hint="create the file or remove the name from `sections`",
                 )
             )
             continue
-        sources.append(SectionSource(sid, path, read_utf8(path)))
+        try:
+            real = resolver.file(
+                path, blame=config_path, line=line_of(lines, ("sections", index)), what="section", within=root
+            )
+            if real.stat().st_size > MAX_SECTION_BYTES:
+                raise ContentError(
+                    path,
+                    f"this section is {real.stat().st_size / 1000:,.0f} KB of text; a section may hold at "
+                    f"most {MAX_SECTION_BYTES // 1000} KB (about 30,000 words)",
+                    hint="split it into several sections, each in its own file",
+                )
+            sources.append(SectionSource(sid, path, read_utf8(real, bom=True)))
+        except ContentError as e:
+            errors += e.errors
     for path in sorted(folder.glob("*.md")):
         if path.stem not in listed:
             errors.append(
@@ -168,19 +125,23 @@ def read_sections(root: Path, config: dict, config_path: Path, config_text: str)
             )
     if len(set(listed)) != len(listed):
         dupes = sorted({s for s in listed if listed.count(s) > 1})
-        errors.append(ContentError(config_path, f"sections listed twice: {', '.join(dupes)}"))
+        errors.append(
+            ContentError(
+                config_path, f"sections listed twice: {', '.join(dupes)}", line=line_of(lines, ("sections",))
+            )
+        )
     if errors:
         raise ContentErrors(errors)
     return tuple(sources)
 
 
-def read_data(root: Path) -> tuple[dict[str, DataTable], dict[str, Fact]]:
+def read_data(root: Path, resolver: Resolver) -> tuple[dict[str, DataTable], dict[str, Fact]]:
     folder = root / "data"
     errors: list[ContentError] = []
     tables: dict[str, DataTable] = {}
     for csv_path in sorted(folder.glob("*.csv")):
         try:
-            tables[csv_path.stem] = read_table(csv_path)
+            tables[csv_path.stem] = read_table(csv_path, resolver)
         except ContentError as e:
             errors += e.errors
     if errors:
@@ -196,24 +157,17 @@ def read_data(root: Path) -> tuple[dict[str, DataTable], dict[str, Fact]]:
     return tables, facts
 
 
-def load_content(root: Path) -> Content:
+def load_content(root: Path, resolver: Resolver | None = None) -> Content:
     root = Path(root)
     if not root.is_dir():
         raise ContentError(root, "no such content folder")
-    config, config_path, text = read_config(root)
-    sections = read_sections(root, config, config_path, text)
-    tables, facts = read_data(root)
-    clash = sorted(set(facts) & {"report", "tables", "chart", "table", "change"})
+    resolver = resolver or Resolver.of(root)
+    settings, config_path, text = read_config(root, resolver)
+    sections = read_sections(root, settings, config_path, text, resolver)
+    tables, facts = read_data(root, resolver)
+    clash = sorted(set(facts) & RESERVED)
     if clash:
         raise ContentError(
             root / "data" / "facts.csv", f"fact keys {clash} are reserved names", hint="rename them"
         )
-    return Content(root, config, config_path, text, sections, tables, facts)
-
-
-def whole_number(spec: dict, key: str, default: int, fail) -> int:
-    """A whole-number setting from report.toml, or a located error instead of a crash."""
-    value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise fail(f"{key} = {value!r}: write a whole number such as {default or 10}, without quotes")
-    return value
+    return Content(root, settings, config_path, text, sections, tables, facts, resolver)

@@ -212,6 +212,18 @@ Block = Prose | ChartRef | TableRef
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture placed in the narrative: a checked file in the content's images/ folder."""
+
+    src: str  # as written in the Markdown
+    path: Path  # the resolved file
+    alt: str  # what it shows, for screen readers; empty when decorative
+    decorative: bool = False
+    width: float = 0.0  # intrinsic size in CSS px (decorative images are drawn to this ratio)
+    height: float = 0.0
+
+
+@dataclass(frozen=True)
 class Section:
     """One Markdown file: a chapter opener (level 1) or a section inside a chapter (level 2)."""
 
@@ -220,6 +232,7 @@ class Section:
     level: int
     blocks: tuple[Block, ...]
     path: Path
+    images: dict[str, Image] = field(default_factory=dict, hash=False)  # src as written → image
 
     @property
     def chart_ids(self) -> tuple[str, ...]:

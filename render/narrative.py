@@ -2,6 +2,10 @@
 
 Strict by design: a misspelt name, an unknown table row or a typed-in number is an error naming the
 file and line, never an empty string or a stale figure. Links are checked for form (never fetched).
+Expressions run in the content sandbox (sandbox.py): only `{{ … }}` expressions and `{# … #}`
+comments, no statements. The Markdown is checked as the parser reads it (tokens, not patterns):
+raw HTML, images outside images/, links in reference style and lists nested past what a reader can
+follow are refused, never printed literally or silently dropped.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,14 +21,22 @@ import jinja2
 
 from . import formatting
 from .errors import ContentError, ContentErrors
-from .model import Block, ChartRef, Prose, Section, TableRef
+from .images import check_image
+from .model import Block, ChartRef, Image, Prose, Section, TableRef
+from .paths import Resolver
+from .sandbox import ContentSandbox
+from .text import parser
 
 MARKER = re.compile(r"⟦(chart|table):([^⟧]*)⟧")
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>]*)>")
-BARE_URL = re.compile(r"(?<![(<\"])\b(?:https?://|www\.)\S+")
-TEMPLATE_SPAN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+BARE_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>)\]]+")
+TEMPLATE_OPEN = re.compile(r"\{[{%#]")
+TEMPLATE_CLOSE = {"{{": "}}", "{%": "%}", "{#": "#}"}
+MAX_EXPRESSION_DEPTH = 12  # brackets inside one {{ … }}; real expressions use two or three
+MAX_EXPRESSION_LENGTH = 1000
+MAX_LIST_DEPTH = 3  # a list inside a list inside a list: deeper, no reader follows it
+MAX_QUOTE_DEPTH = 1  # a key-figure callout is a blockquote; one inside another means nothing
+HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "more", "read more", "this link", "click"}
 
 
@@ -83,19 +96,17 @@ def _printable(value: object) -> object:
 
 
 def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) -> jinja2.Environment:
-    env = jinja2.Environment(
+    """The sandboxed environment the narrative and report.toml's texts render in."""
+    env = ContentSandbox(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_printable
     )
-    # `default` would quietly replace a misspelt name with a made-up value.
-    for name in ("default", "d"):
-        env.filters.pop(name, None)
     for name, takes_percent in FILTERS.items():
         env.filters[name] = _strict(getattr(formatting, name), takes_percent=takes_percent)
 
     def placer(kind: str, known: set[str]):
         def place(ident: str) -> str:
             if ident not in known:
-                close = difflib.get_close_matches(ident, sorted(known), n=1)
+                close = difflib.get_close_matches(str(ident), sorted(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise _ContentLookupError(f"there is no {kind} {ident!r} in report.toml{hint}")
             return f"⟦{kind}:{ident}⟧"
@@ -120,25 +131,40 @@ def _error_line(exc: BaseException, filename: str) -> int | None:
 
 def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | None]:
     """What went wrong in a template, and what to do about it."""
+    names = [k for k in env.globals if not callable(env.globals[k])]
     if isinstance(exc, jinja2.UndefinedError):
-        m = re.search(r"'([^']+)' is undefined", str(exc))
+        m = re.search(r"'([^']+)' is undefined", str(exc)) or re.search(
+            r"has no attribute '([^']+)'", str(exc)
+        )
         name = m.group(1) if m else ""
-        names = [k for k in env.globals if not callable(env.globals[k])]
-        close = difflib.get_close_matches(name, names, n=1)
+        tables = env.globals.get("tables")
+        known = names + list(getattr(tables, "_names", lambda: [])())
+        close = difflib.get_close_matches(name, known, n=1)
         hint = (
             f"did you mean {close[0]!r}?"
             if close
             else "add it to data/facts.csv, or check the spelling of the table and column"
         )
-        return f"{exc.message}", hint  # type: ignore[attr-defined]
+        message = f"{name!r} is not defined" if "has no attribute" in str(exc) else str(exc.message)
+        return message, hint
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return (
+            f"the expression is not allowed: {exc}",
+            "expressions may use the figures, tables.NAME.total(), .share(), .value(), change(), "
+            "chart(), table() and the filters number, percent, millions, compact and one_in",
+        )
     if isinstance(exc, jinja2.TemplateSyntaxError):
+        if "no filter named" in exc.message or "no test named" in exc.message:
+            return exc.message, "the filters are: " + ", ".join(FILTERS)
         return f"template syntax error: {exc.message}", "check the {{ … }} on this line"
     if isinstance(exc, _ContentLookupError):
         return str(exc), None
     if isinstance(exc, KeyError):
         return str(exc.args[0]) if exc.args else str(exc), "check the names against the CSV and its schema"
-    if isinstance(exc, TypeError | ValueError):
+    if isinstance(exc, TypeError | ValueError | ArithmeticError):
         return str(exc), "check the value given to the filter on this line"
+    if isinstance(exc, RecursionError | MemoryError | SyntaxError):
+        return "the expression is too deeply nested or too large to evaluate", "simplify it"
     return f"{type(exc).__name__}: {exc}", None
 
 
@@ -155,46 +181,92 @@ def render_template(env: jinja2.Environment, source: str, path: Path, line: int 
         KeyError,
         TypeError,
         ValueError,
-        ZeroDivisionError,
+        ArithmeticError,
+        RecursionError,
+        MemoryError,
+        SyntaxError,
     ) as exc:
         message, hint = _explain(exc, env)
-        at = _error_line(exc, filename)
+        at = _error_line(exc, filename) if not isinstance(exc, RecursionError | MemoryError) else None
         if line is not None:  # a one-line string from report.toml
             at = line
         raise ContentError(path, message, line=at, hint=hint) from None
 
 
+def template_spans(source: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, opener) of each {{ … }}, {% … %} and {# … #}, in one linear pass. An unclosed
+    one ends the scan: the template compiler then reports it with its line."""
+    at = 0
+    while True:
+        m = TEMPLATE_OPEN.search(source, at)
+        if not m:
+            return
+        opener = m.group(0)
+        close = source.find(TEMPLATE_CLOSE[opener], m.end())
+        if close < 0:
+            return
+        yield m.start(), close + 2, opener
+        at = close + 2
+
+
+def _depth(expression: str) -> int:
+    depth = deepest = 0
+    for ch in expression:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest - 1  # the {{ }} themselves
+
+
 def lint_prose(source: str, path: Path, allowed: list[str]) -> list[ContentError]:
-    """Typed-in numbers and badly formed links, found in the Markdown as written."""
+    """Typed-in numbers, statements, overgrown expressions and badly formed links, found in the
+    Markdown as written (so every message has the exact line)."""
+    return _lint(source, path, allowed)[0]
+
+
+def _lint(source: str, path: Path, allowed: list[str]) -> tuple[list[ContentError], list, str]:
+    """lint_prose's findings, with the Markdown's tokens and the source with expressions blanked."""
     errors: list[ContentError] = []
-    # Blank out template expressions but keep line breaks, so line numbers stay true.
-    blanked = TEMPLATE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
-    for m in LINK.finditer(blanked):
-        line = blanked.count("\n", 0, m.start()) + 1
-        bang, text, url = m.groups()
-        if bang:
+    pieces, at = [], 0
+    for start, end, opener in template_spans(source):
+        line = source.count("\n", 0, start) + 1
+        span = source[start:end]
+        if opener == "{%":
             errors.append(
                 ContentError(
                     path,
-                    "images are not placed in the narrative",
+                    f"a template statement {span[:40]!r} is not allowed in the text",
                     line=line,
-                    hint='charts come from data: write {{ chart("id") }} on its own line',
+                    hint="the text may hold {{ expressions }} that print a figure, and {# comments #}",
                 )
             )
-            continue
-        errors += check_link(url, text, path, line)
-    for m in AUTOLINK.finditer(blanked):
-        line = blanked.count("\n", 0, m.start()) + 1
-        errors.append(
-            ContentError(
-                path,
-                f"the link {m.group(1)} shows the bare address as its text",
-                line=line,
-                hint="write [words that say where it goes](address)",
+        elif opener == "{{" and (len(span) > MAX_EXPRESSION_LENGTH or _depth(span) > MAX_EXPRESSION_DEPTH):
+            errors.append(
+                ContentError(
+                    path,
+                    "the expression is too long or too deeply nested",
+                    line=line,
+                    hint="an expression names one figure and its format, e.g. {{ hotline_calls | number }}",
+                )
             )
-        )
-    no_links = AUTOLINK.sub("", LINK.sub(lambda m: "[" + m.group(2) + "]", blanked))
-    for number, text in enumerate(no_links.splitlines(), start=1):
+        pieces += [source[at:start], re.sub(r"[^\n]", " ", span)]
+        at = end
+    blanked = "".join(pieces) + source[at:]
+    tokens, link_errors = check_markdown(blanked, path)
+    errors += link_errors
+    addresses = {
+        child.attrs.get(attr)
+        for token in tokens
+        for child in token.children or []
+        for attr in ("href", "src")
+        if child.attrs.get(attr)
+    }
+    for number, text in enumerate(blanked.splitlines(), start=1):
+        for address in addresses:  # a link's address may hold digits; its words may not
+            if address in text:
+                text = text.replace(f"]({address}", "](").replace(f"<{address}>", "<>")
         for m in BARE_URL.finditer(text):
             errors.append(
                 ContentError(
@@ -206,23 +278,154 @@ def lint_prose(source: str, path: Path, allowed: list[str]) -> list[ContentError
             )
         for phrase in allowed:
             text = text.replace(phrase, "")
-        digits = re.search(r"\S*\d\S*", text)
-        if digits:
+        digit = re.search(r"\d", text)
+        if digit:
+            start = text.rfind(" ", 0, digit.start()) + 1
+            end = text.find(" ", digit.start())
+            word = text[start : end if end >= 0 else len(text)]
             errors.append(
                 ContentError(
                     path,
-                    f"a number is typed into the text: {digits.group(0)!r}",
+                    f"a number is typed into the text: {word!r}",
                     line=number,
                     hint="numbers come from the data: add it to data/facts.csv (or use a table) and write "
                     "{{ its_key | number }}; write anecdote numbers in words",
                 )
             )
-    return errors
+    return errors, tokens, blanked
 
 
-def check_link(url: str, text: str, path: Path, line: int) -> list[ContentError]:
+_lint_parser = parser(html=True)
+# Every [text](address) becomes a link token to check, even addresses the renderer would refuse
+# to link (javascript:, file:), so they are reported instead of printed as text.
+_lint_parser.validateLink = lambda url: True
+
+
+def _line_of(lines: list[str], token, *needles: str) -> int:
+    """The line (1-based) of an inline element: the first line of its block holding a needle."""
+    start, end = token.map or (0, 1)
+    for number in range(start, min(end, len(lines))):
+        if any(n and n in lines[number] for n in needles):
+            return number + 1
+    return start + 1
+
+
+def check_markdown(markdown: str, path: Path) -> tuple[list, list[ContentError]]:
+    """The Markdown's tokens, and its mistakes: raw HTML, bad links, lists nested too deep."""
+    lines = markdown.splitlines()
+    errors: list[ContentError] = []
+    try:
+        tokens = _lint_parser.parse(markdown)
+    except RecursionError:
+        return [], [ContentError(path, "the Markdown is nested too deeply to read", hint="simplify it")]
+    depth = quotes = 0
+    for token in tokens:
+        if token.type == "blockquote_open":
+            quotes += 1
+            if quotes == MAX_QUOTE_DEPTH + 1:
+                errors.append(
+                    ContentError(
+                        path,
+                        "a callout (a line starting with >) is inside another callout",
+                        line=(token.map or [0])[0] + 1,
+                        hint="start the line with a single >",
+                    )
+                )
+        elif token.type == "blockquote_close":
+            quotes -= 1
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+            if depth == MAX_LIST_DEPTH + 1:
+                errors.append(
+                    ContentError(
+                        path,
+                        f"a list is nested {depth} levels deep",
+                        line=(token.map or [0])[0] + 1,
+                        hint=f"keep lists to {MAX_LIST_DEPTH} levels at most: readers (and screen-reader "
+                        "users) lose their place in deeper ones",
+                    )
+                )
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif token.type == "html_block":
+            errors.append(_html_error(path, token.content, (token.map or [0])[0] + 1))
+        elif token.type == "inline":
+            for child in token.children or []:
+                if child.type == "html_inline":
+                    errors.append(_html_error(path, child.content, _line_of(lines, token, child.content)))
+                elif child.type == "link_open":
+                    href = str(child.attrs.get("href", ""))
+                    words = _link_words(token.children, child)
+                    at = _line_of(lines, token, f"]({href}", f"<{href}>", href)
+                    errors += check_link(href, words, path, at, autolink=child.markup == "autolink")
+    return tokens, errors
+
+
+def _link_words(children, opener) -> str:
+    words, inside = [], False
+    for child in children:
+        if child is opener:
+            inside = True
+        elif inside and child.type == "link_close":
+            break
+        elif inside and child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif inside and child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+    return "".join(words)
+
+
+def _html_error(path: Path, html: str, line: int) -> ContentError:
+    if html.lstrip().startswith("<!--"):
+        return ContentError(
+            path, "an HTML comment is in the text", line=line, hint="write comments as {# … #}"
+        )
+    m = HTML_TAG.search(html)
+    tag = m.group(1).lower() if m else "html"
+    return ContentError(
+        path,
+        f"raw HTML <{tag}> is not allowed in the text",
+        line=line,
+        hint="write Markdown: **bold**, *italic*, [link words](address), > for a key figure; "
+        "a literal < is written \\<",
+    )
+
+
+def find_images(
+    tokens, markdown: str, path: Path, root: Path, resolver: Resolver
+) -> tuple[dict[str, Image], list[ContentError]]:
+    """Every image the Markdown places, resolved and checked."""
+    lines = markdown.splitlines()
+    found: dict[str, Image] = {}
+    errors: list[ContentError] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type != "image":
+                continue
+            src = str(child.attrs.get("src", ""))
+            decorative = "decorative" in str(child.attrs.get("class", "")).split()
+            line = _line_of(lines, token, f"]({src}", src)
+            try:
+                found[src] = check_image(
+                    src, child.content, decorative, root=root, resolver=resolver, blame=path, line=line
+                )
+            except ContentError as e:
+                errors.append(e)
+    return found, errors
+
+
+def check_link(url: str, text: str, path: Path, line: int, autolink: bool = False) -> list[ContentError]:
     """A link must be a well-formed absolute address with link text that says where it goes."""
     errors = []
+    if autolink:
+        return [
+            ContentError(
+                path,
+                f"the link {url} shows the bare address as its text",
+                line=line,
+                hint="write [words that say where it goes](address)",
+            )
+        ]
     parts = urlsplit(url)
     problem = None
     if not url:
@@ -297,8 +500,19 @@ def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[Block, ...
     return tuple(blocks)
 
 
-def render_section(env: jinja2.Environment, sid: str, path: Path, source: str, allowed: list[str]) -> Section:
-    errors = lint_prose(source, path, allowed)
+def render_section(
+    env: jinja2.Environment,
+    sid: str,
+    path: Path,
+    source: str,
+    allowed: list[str],
+    *,
+    root: Path,
+    resolver: Resolver,
+) -> Section:
+    errors, tokens, blanked = _lint(source, path, allowed)
+    images, image_errors = find_images(tokens, blanked, path, root, resolver)
+    errors += image_errors
     if errors:
         raise ContentErrors(errors)
     rendered = render_template(env, source, path)
@@ -340,6 +554,7 @@ def render_section(env: jinja2.Environment, sid: str, path: Path, source: str, a
         level=level,
         blocks=split_blocks(body, path, start + 2),
         path=path,
+        images=images,
     )
 
 

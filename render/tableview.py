@@ -5,10 +5,12 @@ Totals and shares are computed here from the data, never stored, so a table alwa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .errors import ContentError
 from .formatting import decimals_of, format_value, percent, share_percent
-from .load import whole_number
 from .model import Cell, DataTable, TableView
+from .settings import TableSettings
 from .validate import refuse_adding_percentages
 
 
@@ -16,29 +18,37 @@ def _number(value: float, unit: str, decimals: int) -> Cell:
     return Cell(format_value(value, unit, decimals), value)
 
 
-def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: str, config_path) -> TableView:
-    def fail(message: str) -> ContentError:
-        return ContentError(
-            config_path,
-            f"[tables.{view_id}]: {message}",
-            hint="columns of " + table.name + ": " + ", ".join(f.name for f in table.fields),
-        )
+def build_view(
+    view_id: str,
+    spec: TableSettings,
+    table: DataTable,
+    caption: str,
+    note: str,
+    *,
+    fail: Callable[[str, str], ContentError],
+) -> TableView:
+    """The table laid out for reading. `fail(message, key)` makes the error for one of its settings."""
 
-    rows_field = spec.get("rows")
+    def wrong(message: str, key: str = "table") -> ContentError:
+        error = fail(message, key)
+        error.hint = error.hint or "columns of " + table.name + ": " + ", ".join(f.name for f in table.fields)
+        return error
+
+    rows_field = spec.rows
     if rows_field not in [f.name for f in table.dimensions]:
-        raise fail(f"rows = {rows_field!r} is not a text column of {table.name}")
+        raise wrong(f"rows = {rows_field!r} is not a text column of {table.name}", "rows")
     row_labels = table.categories(rows_field)
-    totals = bool(spec.get("totals", False))
-    columns_field = spec.get("columns")
+    totals = spec.totals
+    columns_field = spec.columns
 
     if columns_field:
         if columns_field not in [f.name for f in table.dimensions]:
-            raise fail(f"columns = {columns_field!r} is not a text column of {table.name}")
+            raise wrong(f"columns = {columns_field!r} is not a text column of {table.name}", "columns")
         if len(table.measures) != 1:
-            raise fail("spreading over columns needs a table with exactly one numeric column")
+            raise wrong("spreading over columns needs a table with exactly one numeric column", "columns")
         measure = table.measures[0]
         if totals and measure.unit == "percent":
-            raise fail("percentages cannot be totalled; remove `totals`")
+            raise wrong("percentages cannot be totalled; remove `totals`", "totals")
         decimals = decimals_of(table.column(measure.name))
         col_labels = table.categories(columns_field)
         header = [table.field(rows_field).title, *col_labels] + (["Total"] if totals else [])
@@ -56,16 +66,16 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
                 [Cell("Total")] + [_number(v, measure.unit, decimals) for v in col_totals + [sum(col_totals)]]
             )
     else:
-        names = spec.get("values") or [m.name for m in table.measures]
+        names = spec.values or [m.name for m in table.measures]
         measures = []
         for name in names:
             if name not in [m.name for m in table.measures]:
-                raise fail(f"values: {name!r} is not a numeric column of {table.name}")
+                raise wrong(f"values: {name!r} is not a numeric column of {table.name}", "values")
             measures.append(table.field(name))
         for m in measures:
-            refuse_adding_percentages(table, m, [rows_field], fail)
-        share = bool(spec.get("share", False))
-        share_decimals = whole_number(spec, "share_decimals", 1, fail)
+            refuse_adding_percentages(table, m, [rows_field], lambda msg: wrong(msg, "rows"))
+        share = spec.share
+        share_decimals = spec.share_decimals
         header = [table.field(rows_field).title] + [m.title for m in measures]
         if share:
             header.append("Share of total")
@@ -82,7 +92,7 @@ def build_view(view_id: str, spec: dict, table: DataTable, caption: str, note: s
         total_row = None
         if totals:
             if any(m.unit == "percent" for m in measures):
-                raise fail("percentages cannot be totalled; remove `totals`")
+                raise wrong("percentages cannot be totalled; remove `totals`", "totals")
             total_cells = [Cell("Total")]
             for m in measures:
                 decimals = decimals_of(table.column(m.name))

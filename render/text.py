@@ -3,19 +3,44 @@ with one parser, so the PDF and the deck read the same Markdown the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
 
-_md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["replacements", "smartquotes"])
+# The parser stops reading blocks nested deeper than this (silently: the rest is dropped), so the
+# narrative's checks refuse lists over 3 levels and callouts in callouts long before it. It also
+# bounds the work per "[": markdown-it scans link labels up to this depth.
+MAX_NESTING = 20
 
 
-def markdown_to_html(markdown: str, heading_offset: int = 1) -> str:
-    """Render Markdown; '#' headings move down `heading_offset` levels to sit under the section title."""
+def parser(*, html: bool = False) -> MarkdownIt:
+    """The one Markdown dialect of the narrative: CommonMark with typographic quotes and
+    `{.class key=value}` attributes after images and links. `html=True` only to find raw HTML
+    (which the checks refuse); rendering never passes HTML through."""
+    md = MarkdownIt("commonmark", {"html": html, "typographer": True, "maxNesting": MAX_NESTING})
+    return md.enable(["replacements", "smartquotes"]).use(attrs_plugin)
+
+
+_md = parser()
+
+
+def markdown_to_html(
+    markdown: str, heading_offset: int = 1, image: Callable[[Token], str] | None = None
+) -> str:
+    """Render Markdown; '#' headings move down `heading_offset` levels to sit under the section title.
+    `image` renders each image token (the narrative's images are resolved files, never raw src)."""
     tokens = _md.parse(markdown)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             level = min(6, int(token.tag[1]) + heading_offset)
             token.tag = f"h{level}"
-    return _md.renderer.render(tokens, _md.options, {})
+    if image is None:
+        return _md.renderer.render(tokens, _md.options, {})
+    renderer = type(_md.renderer)(_md)
+    renderer.rules["image"] = lambda tokens, idx, options, env: image(tokens[idx])
+    return renderer.render(tokens, _md.options, {})
 
 
 def markdown_to_plain(markdown: str) -> list[str]:

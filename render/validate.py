@@ -19,8 +19,11 @@ from string import ascii_uppercase
 from .errors import ContentError, ContentErrors, read_utf8
 from .formatting import rounded
 from .model import DataTable, Field
+from .paths import Resolver
 
 MAX_ERRORS_PER_FILE = 20
+MAX_TABLE_BYTES = 20_000_000  # a yearly report's table is kilobytes; this stops a runaway export
+MAX_DIGITS = 15  # beyond this a float cannot hold every digit, and no report counts that high
 INTEGER = re.compile(r"^[+-]?\d+$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -34,15 +37,16 @@ def cell_name(column_index: int, line: int) -> str:
     return f"{letters}{line}"
 
 
-def read_schema(path: Path) -> dict:
-    if not path.exists():
+def read_schema(path: Path, resolver: Resolver) -> dict:
+    if not path.exists() and not path.is_symlink():
         raise ContentError(
             path,
             "the schema file is missing",
             hint=f"every data table needs a schema beside it: create {path.name}",
         )
+    path = resolver.file(path, what="schema")
     try:
-        schema = json.loads(read_utf8(path))
+        schema = json.loads(read_utf8(path, bom=True))
     except json.JSONDecodeError as e:
         raise ContentError(path, f"the schema is not valid JSON: {e.msg}", line=e.lineno) from None
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
@@ -98,12 +102,29 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
             raise ContentError(
                 path, f"found {text!r} where a whole number was expected", line=line, where=where, hint=hint
             )
+        if len(text.lstrip("+-")) > MAX_DIGITS:
+            raise ContentError(
+                path,
+                f"found a {len(text.lstrip('+-'))}-digit number where a count was expected",
+                line=line,
+                where=where,
+                hint="check the cell: no count in a report has more than 15 digits",
+            )
         value: object = int(text)
     elif f.type == "number":
         if not NUMBER.match(text):
             hint = "write a plain number with a dot for decimals and no % sign, e.g. 38.22"
             raise ContentError(
                 path, f"found {text!r} where a number was expected", line=line, where=where, hint=hint
+            )
+        digits = len(re.sub(r"[eE].*|[^0-9]", "", text).lstrip("0"))
+        if digits > MAX_DIGITS:
+            raise ContentError(
+                path,
+                f"found a number with {digits} digits, more than a report can print exactly",
+                line=line,
+                where=where,
+                hint="check the cell: round it to at most 15 significant digits",
             )
         value = float(text) if any(ch in text for ch in ".eE") else int(text)
         if isinstance(value, float) and not math.isfinite(value):
@@ -135,15 +156,23 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
     return value
 
 
-def read_table(csv_path: Path) -> DataTable:
+def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
     """Read one CSV with its schema (NAME.schema.json beside it) into a validated DataTable."""
+    real = resolver.file(csv_path, what="data file")
+    if real.stat().st_size > MAX_TABLE_BYTES:
+        raise ContentError(
+            csv_path,
+            f"the file is {real.stat().st_size / 1e6:.0f} MB; a data table may be at most "
+            f"{MAX_TABLE_BYTES / 1e6:.0f} MB",
+            hint="a report needs the figures it prints: aggregate the data before it goes here",
+        )
     schema_path = csv_path.with_name(csv_path.stem + ".schema.json")
-    schema = read_schema(schema_path)
+    schema = read_schema(schema_path, resolver)
     fields = fields_from_schema(schema, schema_path)
     names = [f.name for f in fields]
     errors: list[ContentError] = []
 
-    text = read_utf8(csv_path, bom=True)
+    text = read_utf8(real, bom=True)
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     try:
         header = next(reader)

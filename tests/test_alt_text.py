@@ -6,7 +6,13 @@ from pathlib import Path
 
 from render.alt_text import describe_bar, describe_heatmap
 from render.charts import build_chart
+from render.errors import ContentError
 from render.model import DataTable, Field
+from render.settings import ChartSettings, TableSettings
+
+
+def fail(message: str, key: str) -> ContentError:
+    return ContentError(Path("report.toml"), message, where=key)
 
 
 def small_table(rows, unit="children") -> DataTable:
@@ -24,16 +30,9 @@ def small_table(rows, unit="children") -> DataTable:
 
 def pets_chart(table: DataTable, author_alt: str = "", **spec):
     """A bar chart of the pets table by kind, as report.toml would declare it."""
-    spec = {"table": "pets", "kind": "bar", "category": "kind", **spec}
+    settings = ChartSettings(**{"table": "pets", "kind": "bar", "category": "kind", **spec})
     return build_chart(
-        "pets",
-        spec,
-        table,
-        title="Pets",
-        caption="",
-        author_alt=author_alt,
-        note="",
-        config_path=Path("report.toml"),
+        "pets", settings, table, title="Pets", caption="", author_alt=author_alt, note="", fail=fail
     )
 
 
@@ -120,5 +119,6 @@ def test_totals_keep_the_decimals_of_the_data():
         rows=(("A", 1.25), ("B", 2.5), ("C", 0.75), ("D", 3.1)),
         path=Path("s.csv"),
     )
-    view = build_view("spend", {"rows": "program", "totals": True}, table, "Spend", "", Path("report.toml"))
+    spec = TableSettings(table="spend", rows="program", totals=True)
+    view = build_view("spend", spec, table, "Spend", "", fail=fail)
     assert view.totals[-1].text == "7.60"

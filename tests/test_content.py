@@ -270,7 +270,8 @@ def test_a_new_year_flows_through_titles_text_and_file_names(content_copy, tmp_p
         "year = 2022\npublished_year = 2023",
         "year = 2023\npublished_year = 2024",
     )
-    result = build(content_copy, tmp_path / "out", styles_dir=STYLES, formats=("pdf",))
+    content_2023 = content_copy.rename(content_copy.with_name("2023"))
+    result = build(content_2023, tmp_path / "out", styles_dir=STYLES, formats=("pdf",))
     assert result.outputs["pdf"].name == "impact-report-2023.pdf"
     assert result.report.meta.title == "Our 2023 Impact"
     text = "\n".join(p.extract_text() for p in PdfReader(str(result.outputs["pdf"])).pages)
