@@ -1,11 +1,10 @@
-"""The build: run the stages in order (load → validate → model → charts → PDF → deck) and write
-the outputs atomically, so a failed build never leaves half a file or destroys the last good one."""
+"""The build: run the stages in order (load → validate → model → charts → PDF → deck) and publish
+the outputs together, so a failed build never leaves half a file or destroys the last good set."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +16,7 @@ from .assemble import assemble
 from .errors import ContentError
 from .load import load_content
 from .model import Report
+from .publish import Output, check_output_dir, publish
 from .theme import Theme
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,25 +46,6 @@ def newest_content_dir(content_root: Path) -> Path:
             hint="a report lives in a folder named after its year, e.g. content/2022",
         )
     return years[-1]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename over it in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates the file private (0600); give it the permissions a normal write would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @contextmanager
@@ -102,8 +83,11 @@ def build(
     formats: tuple[str, ...] = ("pdf", "pptx"),
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Build the report in content_dir into out_dir. Raises ContentError for content mistakes."""
+    """Build the report in content_dir into out_dir. Raises ContentError for content mistakes or an
+    unusable output folder."""
+    out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
+    check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
     timings: dict[str, float] = {}
     with _timed(timings, "load", progress):
         theme = Theme.load(styles_dir)
@@ -111,7 +95,6 @@ def build(
     with _timed(timings, "model", progress):
         report = assemble(content, styles_dir)
     stem = f"impact-report-{report.meta.year}"
-    outputs: dict[str, Path] = {}
     rendered: dict[str, bytes] = {}
     # The deck and the PDF need nothing from each other, so on a machine with a spare core the
     # deck renders in a worker process while this one writes the PDF.
@@ -132,9 +115,6 @@ def build(
                 progress("deck")
             job = deck_job.result() if deck_job else _render_deck_timed(report, theme)
             rendered["pptx"], timings["deck"] = job
-    # Only write once everything rendered, so both files always come from the same content.
-    for kind, data in rendered.items():
-        path = Path(out_dir) / f"{stem}.{kind}"
-        write_atomic(path, data)
-        outputs[kind] = path
-    return BuildResult(report, outputs, timings, ("deck",) if worker else ())
+    # Only written once everything rendered, and all together, so the outputs always match.
+    paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
+    return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else ())
