@@ -15,8 +15,9 @@ from pathlib import Path
 from .assemble import assemble
 from .errors import ContentError
 from .load import load_content
+from .lock import OutputLock
 from .model import Report
-from .publish import Output, check_output_dir, publish
+from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,39 +83,42 @@ def build(
     styles_dir: Path | None = None,
     formats: tuple[str, ...] = ("pdf", "pptx"),
     progress: Callable[[str], None] | None = None,
+    lock_timeout: float = 120.0,
 ) -> BuildResult:
-    """Build the report in content_dir into out_dir. Raises ContentError for content mistakes or an
-    unusable output folder."""
+    """Build the report in content_dir into out_dir. Raises ContentError for content mistakes, an
+    unusable output folder, or another build holding out_dir longer than lock_timeout seconds."""
     out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
     check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
-    timings: dict[str, float] = {}
-    with _timed(timings, "load", progress):
-        theme = Theme.load(styles_dir)
-        content = load_content(Path(content_dir))
-    with _timed(timings, "model", progress):
-        report = assemble(content, styles_dir)
-    stem = f"impact-report-{report.meta.year}"
-    rendered: dict[str, bytes] = {}
-    # The deck and the PDF need nothing from each other, so on a machine with a spare core the
-    # deck renders in a worker process while this one writes the PDF.
-    worker = _deck_worker() if {"pdf", "pptx"} <= set(formats) else None
-    with worker or nullcontext():
-        deck_job = worker.submit(_render_deck_timed, report, theme) if worker else None
-        if "pdf" in formats:
-            from .pdf import chart_svgs, render_html, render_pdf
+    with OutputLock(out_dir, timeout=lock_timeout, progress=progress):
+        recover(out_dir)
+        timings: dict[str, float] = {}
+        with _timed(timings, "load", progress):
+            theme = Theme.load(styles_dir)
+            content = load_content(Path(content_dir))
+        with _timed(timings, "model", progress):
+            report = assemble(content, styles_dir)
+        stem = f"impact-report-{report.meta.year}"
+        rendered: dict[str, bytes] = {}
+        # The deck and the PDF need nothing from each other, so on a machine with a spare core the
+        # deck renders in a worker process while this one writes the PDF.
+        worker = _deck_worker() if {"pdf", "pptx"} <= set(formats) else None
+        with worker or nullcontext():
+            deck_job = worker.submit(_render_deck_timed, report, theme) if worker else None
+            if "pdf" in formats:
+                from .pdf import chart_svgs, render_html, render_pdf
 
-            with _timed(timings, "charts", progress):
-                svgs = chart_svgs(report, theme)
-            with _timed(timings, "html", progress):
-                html, css = render_html(report, theme, svgs)
-            with _timed(timings, "pdf", progress):
-                rendered["pdf"] = render_pdf(report, theme, html, css)
-        if "pptx" in formats:
-            if progress:
-                progress("deck")
-            job = deck_job.result() if deck_job else _render_deck_timed(report, theme)
-            rendered["pptx"], timings["deck"] = job
-    # Only written once everything rendered, and all together, so the outputs always match.
-    paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
+                with _timed(timings, "charts", progress):
+                    svgs = chart_svgs(report, theme)
+                with _timed(timings, "html", progress):
+                    html, css = render_html(report, theme, svgs)
+                with _timed(timings, "pdf", progress):
+                    rendered["pdf"] = render_pdf(report, theme, html, css)
+            if "pptx" in formats:
+                if progress:
+                    progress("deck")
+                job = deck_job.result() if deck_job else _render_deck_timed(report, theme)
+                rendered["pptx"], timings["deck"] = job
+        # Only written once everything rendered, and all together, so the outputs always match.
+        paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
     return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else ())

@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--only", choices=["pdf", "pptx"], default=None, help="build just one of the outputs (default: both)"
     )
+    b.add_argument(
+        "--wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="when another build is writing to the same folder, wait this long for it to finish "
+        "before giving up (default: 120)",
+    )
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     c = sub.add_parser(
         "check",
@@ -88,7 +96,14 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
             status.update(STAGE_WORDS.get(stage, stage) + " …")
 
     try:
-        result = build(content_dir, out_dir, styles_dir=args.styles, formats=formats, progress=progress)
+        result = build(
+            content_dir,
+            out_dir,
+            styles_dir=args.styles,
+            formats=formats,
+            progress=progress,
+            lock_timeout=args.wait,
+        )
     finally:
         if status:
             status.stop()
