@@ -3,12 +3,10 @@ the outputs together, so a failed build never leaves half a file or destroys the
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +17,11 @@ from .lock import OutputLock
 from .model import Report
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
+from .worker import Worker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("load", "model", "charts", "html", "pdf", "deck")
+RENDER_DECK = "render.deck:render_deck"
 
 
 @dataclass
@@ -58,22 +58,21 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def _render_deck_timed(report: Report, theme: Theme) -> tuple[bytes, float]:
-    from .deck import render_deck
-
-    start = time.perf_counter()
-    data = render_deck(report, theme)
-    return data, time.perf_counter() - start
-
-
-def _deck_worker() -> ProcessPoolExecutor | None:
-    """A fresh worker process for the deck; None with a single core or when asked to stay serial."""
+def _deck_worker(report: Report, theme: Theme) -> Worker | None:
+    """The deck rendering in a child process; None with a single core or when asked to stay serial."""
     if (os.cpu_count() or 1) < 2 or os.environ.get("IMPACT_REPORT_SERIAL"):
         return None
     try:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return Worker(RENDER_DECK, report, theme)
     except OSError:
         return None
+
+
+def _render_deck_here(report: Report, theme: Theme) -> tuple[bytes, float]:
+    from .deck import render_deck
+
+    start = time.perf_counter()
+    return render_deck(report, theme), time.perf_counter() - start
 
 
 def build(
@@ -98,13 +97,11 @@ def build(
             content = load_content(Path(content_dir))
         with _timed(timings, "model", progress):
             report = assemble(content, styles_dir)
-        stem = f"impact-report-{report.meta.year}"
         rendered: dict[str, bytes] = {}
         # The deck and the PDF need nothing from each other, so on a machine with a spare core the
         # deck renders in a worker process while this one writes the PDF.
-        worker = _deck_worker() if {"pdf", "pptx"} <= set(formats) else None
-        with worker or nullcontext():
-            deck_job = worker.submit(_render_deck_timed, report, theme) if worker else None
+        worker = _deck_worker(report, theme) if {"pdf", "pptx"} <= set(formats) else None
+        try:
             if "pdf" in formats:
                 from .pdf import chart_svgs, render_html, render_pdf
 
@@ -117,8 +114,12 @@ def build(
             if "pptx" in formats:
                 if progress:
                     progress("deck")
-                job = deck_job.result() if deck_job else _render_deck_timed(report, theme)
+                job = worker.result() if worker else _render_deck_here(report, theme)
                 rendered["pptx"], timings["deck"] = job
+        finally:
+            if worker:
+                worker.close()
         # Only written once everything rendered, and all together, so the outputs always match.
+        stem = f"impact-report-{report.meta.year}"
         paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
     return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else ())
