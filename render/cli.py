@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
@@ -116,7 +117,7 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
                 )
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-            console.print(f"[bold]Wrote[/] {shown}")
+            console.print(f"[bold]Wrote[/] {escape(str(shown))}")
         console.print(f"Done in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -136,8 +137,10 @@ def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console()
-    errors = Console(stderr=True)
+    # soft_wrap: never break a line to fit the width. Piped output is taken as 80 columns wide, and
+    # rich would otherwise cut file paths in messages in two, where nobody can copy them from.
+    console = Console(soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
     try:
         return {"build": _build, "check": _check}[args.command](args, console, errors)
     except ContentError as e:
