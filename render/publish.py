@@ -137,7 +137,7 @@ def _set_aside(target: Path, token: str) -> Path:
         return aside
     aside = _leftover(target.parent, target.name, token, "old")
     try:
-        os.link(target, aside)  # a file stays in place until its new version replaces it
+        os.link(target, aside, follow_symlinks=False)  # a file stays in place until replaced
     except OSError:
         os.rename(target, aside)  # a folder (or a file system without hard links) moves aside
     return aside

@@ -115,7 +115,11 @@ def _exit_when_parent_goes(fd: int) -> None:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when the parent dies: a second guard beside the pipe."""
+    """Ask Linux to SIGKILL this process when the parent dies: a second guard beside the pipe.
+
+    The signal comes when the parent *thread* that started us ends; the build waits for our result
+    in that same thread, so that is never before the build is done with us.
+    """
     if not sys.platform.startswith("linux"):
         return
     import ctypes
