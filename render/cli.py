@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
@@ -62,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--only", choices=["pdf", "pptx"], default=None, help="build just one of the outputs (default: both)"
     )
+    b.add_argument(
+        "--wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="when another build is writing to the same folder, wait this long for it to finish "
+        "before giving up (default: 120)",
+    )
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     c = sub.add_parser(
         "check",
@@ -88,7 +97,14 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
             status.update(STAGE_WORDS.get(stage, stage) + " …")
 
     try:
-        result = build(content_dir, out_dir, styles_dir=args.styles, formats=formats, progress=progress)
+        result = build(
+            content_dir,
+            out_dir,
+            styles_dir=args.styles,
+            formats=formats,
+            progress=progress,
+            lock_timeout=args.wait,
+        )
     finally:
         if status:
             status.stop()
@@ -101,7 +117,7 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
                 )
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-            console.print(f"[bold]Wrote[/] {shown}")
+            console.print(f"[bold]Wrote[/] {escape(str(shown))}")
         console.print(f"Done in {time.perf_counter() - start:.1f} s")
     return 0
 
@@ -121,8 +137,10 @@ def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console()
-    errors = Console(stderr=True)
+    # soft_wrap: never break a line to fit the width. Piped output is taken as 80 columns wide, and
+    # rich would otherwise cut file paths in messages in two, where nobody can copy them from.
+    console = Console(soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
     try:
         return {"build": _build, "check": _check}[args.command](args, console, errors)
     except ContentError as e:

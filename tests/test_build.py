@@ -1,0 +1,329 @@
+"""What a build promises about its output folder: the outputs are replaced together or not at all,
+one build writes a folder at a time, and a killed build leaves no process and no damage behind.
+
+Whole builds use the tiny report (about 3 s); the killed build uses a copy of the real one, whose
+deck takes long enough to render that its worker is surely alive when the build is killed.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, STYLES, TINY
+from render import publish
+from render.build import build
+from render.cli import main
+from render.errors import ContentError
+from render.lock import LOCK_NAME, OutputLock
+from render.publish import Output
+from render.worker import Worker, WorkerError
+
+PDF, DECK = "impact-report-2022.pdf", "impact-report-2022.pptx"
+OLD = {PDF: b"%PDF-1.7 last year's good report", DECK: b"PK last year's good deck"}
+
+
+def put_old_pair(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in OLD.items():
+        (out / name).write_bytes(data)
+
+
+def folder(out: Path) -> dict[str, bytes]:
+    """Every file in the folder (hidden ones included) with its bytes."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+# --- outputs are replaced as a set -------------------------------------------------------------
+
+
+def test_a_full_disk_while_writing_the_deck_keeps_the_last_good_pair(
+    tiny_content, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    put_old_pair(out)
+    write_file = publish._write_file
+
+    def disk_fills_up_in_the_deck(path: Path, data: bytes) -> None:
+        if DECK in path.name:
+            path.write_bytes(data[: len(data) // 2])  # half of it reached the disk
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        write_file(path, data)
+
+    monkeypatch.setattr(publish, "_write_file", disk_fills_up_in_the_deck)
+    assert main(["build", str(tiny_content), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{out / DECK}: could not write this output: No space left on device" in err
+    assert folder(out) == OLD, "the old pair is untouched and no temporary is left"
+
+
+def test_a_failed_rename_puts_back_the_outputs_already_replaced(tmp_path, monkeypatch):
+    put_old_pair(tmp_path)
+    place = publish._place
+    seen_when_failing = {}
+
+    def rename_fails_for_the_deck(temp: Path, target: Path) -> None:
+        if target.name == DECK:
+            seen_when_failing.update(folder(tmp_path))
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(target))
+        place(temp, target)
+
+    monkeypatch.setattr(publish, "_place", rename_fails_for_the_deck)
+    with pytest.raises(ContentError) as caught:
+        publish.publish(tmp_path, [Output(PDF, b"new report"), Output(DECK, b"new deck")])
+    assert seen_when_failing[PDF] == b"new report", "the failure came after the PDF was replaced"
+    assert caught.value.path == tmp_path / DECK and "Input/output error" in caught.value.describe()
+    assert folder(tmp_path) == OLD
+
+
+def test_a_folder_output_is_replaced_whole_together_with_the_files(tmp_path, monkeypatch):
+    """The planned web edition is a folder: it is swapped as one piece, and restored as one."""
+    (tmp_path / "web" / "assets").mkdir(parents=True)
+    (tmp_path / "web" / "index.html").write_bytes(b"old page")
+    (tmp_path / "web" / "assets" / "old.css").write_bytes(b"old style")
+    put_old_pair(tmp_path)
+    before = folder(tmp_path)
+    new_web = Output("web", {"index.html": b"new page", "assets/site.css": b"new style"})
+    outputs = [new_web, Output(PDF, b"new report"), Output(DECK, b"new deck")]
+
+    place = publish._place
+
+    def last_rename_fails(temp: Path, target: Path) -> None:
+        if target.name == DECK:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(target))
+        place(temp, target)
+
+    monkeypatch.setattr(publish, "_place", last_rename_fails)
+    with pytest.raises(ContentError):
+        publish.publish(tmp_path, outputs)
+    assert folder(tmp_path) == before
+
+    monkeypatch.setattr(publish, "_place", place)
+    publish.publish(tmp_path, outputs)
+    assert folder(tmp_path) == {
+        "web/assets/site.css": b"new style",
+        "web/index.html": b"new page",
+        PDF: b"new report",
+        DECK: b"new deck",
+    }, "old.css is gone with the old folder"
+
+
+def test_outputs_get_the_permissions_of_any_file_the_user_writes(tmp_path):
+    old_umask = os.umask(0o027)
+    try:
+        publish.publish(tmp_path, [Output(PDF, b"report")])
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / PDF).stat().st_mode & 0o777 == 0o640
+
+
+def test_building_only_the_pdf_leaves_the_deck_alone(tiny_content, tmp_path):
+    out = tmp_path / "out"
+    put_old_pair(out)
+    build(tiny_content, out, styles_dir=STYLES, formats=("pdf",))
+    after = folder(out)
+    assert after[DECK] == OLD[DECK]
+    assert after[PDF].startswith(b"%PDF") and after[PDF] != OLD[PDF]
+    assert sorted(after) == [PDF, DECK]
+
+
+# --- an unusable output folder -----------------------------------------------------------------
+
+
+def test_an_output_folder_under_a_file_fails_at_once_with_the_whole_path_on_one_line(
+    tiny_content, tmp_path, capsys
+):
+    blocker = tmp_path / "draft.pdf"
+    blocker.write_bytes(b"a file where a folder was meant")
+    out = blocker / "a-folder-with-a-name-long-enough-to-need-wrapping" / "in-an-80-column-terminal"
+    assert len(str(out)) > 80
+
+    assert main(["build", str(tiny_content), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    line = next(line for line in captured.err.splitlines() if "is a file" in line)
+    assert line.startswith(f"{out}: cannot create the output folder: {blocker} is a file")
+
+    stages: list[str] = []
+    with pytest.raises(ContentError):
+        build(tiny_content, out, styles_dir=STYLES, progress=stages.append)
+    assert stages == [], "nothing was loaded or rendered"
+
+
+def test_a_read_only_output_folder_fails_before_loading_anything(tiny_content, tmp_path, monkeypatch):
+    # Tests run as root, which may write anywhere: a read-only file system is simulated.
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    stages: list[str] = []
+    with pytest.raises(ContentError) as caught:
+        build(tiny_content, tmp_path / "out", styles_dir=STYLES, progress=stages.append)
+    assert caught.value.path == tmp_path / "out"
+    assert "Read-only file system" in caught.value.describe() and "--out" in caught.value.describe()
+    assert stages == []
+
+
+# --- the deck worker ---------------------------------------------------------------------------
+
+
+def test_a_bug_in_the_worker_arrives_with_its_traceback_and_a_content_mistake_as_itself(tmp_path):
+    with pytest.raises(WorkerError) as bug, Worker("json:loads", "{not json") as worker:
+        worker.result()
+    assert "Traceback" in str(bug.value) and "JSONDecodeError" in str(bug.value)
+
+    latin1 = tmp_path / "facts.csv"
+    latin1.write_bytes("key,value\ncafé,1\n".encode("latin-1"))
+    with pytest.raises(ContentError) as mistake, Worker("render.errors:read_utf8", latin1) as worker:
+        worker.result()
+    assert mistake.value.path == latin1 and mistake.value.line == 2
+
+
+def test_a_worker_whose_build_closes_the_pipe_leaves_by_itself():
+    """The guard that works everywhere (the kernel's parent-death signal is Linux only)."""
+    worker = Worker("time:sleep", 60)
+    worker._proc.stdin.close()
+    assert worker._proc.wait(timeout=10) != 0
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is pid, each with its start time (to tell a reused pid apart)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append((int(entry.name), fields[19]))
+    return found
+
+
+def _running(pid: int, started: str) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z" and fields[19] == started  # a zombie has ended; nobody may reap it here
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="walks /proc to find the worker")
+def test_killing_the_build_kills_its_worker_and_keeps_the_last_good_outputs(content_copy, tmp_path):
+    out = tmp_path / "out"
+    put_old_pair(out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("IMPACT_REPORT_SERIAL", None)
+    command = [sys.executable, "-m", "render", "build", str(content_copy), "--out", str(out), "--quiet"]
+    builder = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(builder.pid):
+            assert builder.poll() is None, builder.stderr.read().decode()
+            assert time.monotonic() < deadline, "the build never started a worker"
+            time.sleep(0.05)
+        time.sleep(0.3)  # anything else the worker brings along has started by now
+        family = _children(builder.pid)
+        family += [grandchild for pid, _ in family for grandchild in _children(pid)]
+    finally:
+        builder.send_signal(signal.SIGKILL)
+        builder.wait()
+
+    deadline = time.monotonic() + 10
+    while any(_running(*process) for process in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid, started in family if _running(pid, started)], "no process of the build is left"
+    assert {name: data for name, data in folder(out).items() if name != LOCK_NAME} == OLD
+
+    # The killed build holds no lock: the next one gets the folder at once (the deck alone is quick).
+    tiny = shutil.copytree(TINY, tmp_path / "tiny" / "2022")
+    build(tiny, out, styles_dir=STYLES, formats=("pptx",), lock_timeout=1)
+    assert sorted(folder(out)) == [PDF, DECK] and folder(out)[DECK] != OLD[DECK]
+
+
+def test_the_build_after_one_killed_while_replacing_puts_the_last_good_pair_back(tiny_content, tmp_path):
+    out = tmp_path / "out"
+    put_old_pair(out)
+    # A build killed -9 between its two renames: the PDF is already new, the deck still old.
+    killed_mid_rename = f"""
+import os, signal, sys
+from pathlib import Path
+from render import publish
+place = publish._place
+def place_then_die(temp, target):
+    place(temp, target)
+    os.kill(os.getpid(), signal.SIGKILL)
+publish._place = place_then_die
+new = [publish.Output({PDF!r}, b"new report"), publish.Output({DECK!r}, b"new deck")]
+publish.publish(Path(sys.argv[1]), new)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", killed_mid_rename, str(out)], env=env, check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert folder(out)[PDF] == b"new report", "the kill came between the renames"
+
+    # Even a build that then fails on its content restores the old pair and clears the leftovers.
+    (tiny_content / "data" / "cases.csv").write_text("kind,children\nRunaway,3,00\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(tiny_content, out, styles_dir=STYLES)
+    assert folder(out) == OLD
+
+
+# --- one build per output folder ---------------------------------------------------------------
+
+
+def test_a_second_build_waits_for_the_first_then_refuses_naming_it(tiny_content, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    running = OutputLock(out)  # another build, as far as the lock can tell
+    running.acquire()
+    try:
+        assert main(["build", str(tiny_content), "--out", str(out), "--wait", "0.5", "--quiet"]) == 2
+    finally:
+        running.release()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{out}: another build is writing to this folder" in err
+    assert f"pid {os.getpid()}" in err and "--wait" in err
+    assert not (out / PDF).exists()
+
+
+def test_a_build_waits_for_a_lock_released_in_time_and_says_whom_it_waits_for(tiny_content, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    running = OutputLock(out)
+    running.acquire()
+    released_at: list[float] = []
+
+    def finish() -> None:
+        released_at.append(time.monotonic())
+        running.release()
+
+    threading.Timer(0.5, finish).start()
+    stages: list[tuple[str, float]] = []
+    result = build(
+        tiny_content,
+        out,
+        styles_dir=STYLES,
+        formats=("pptx",),
+        lock_timeout=20,
+        progress=lambda s: stages.append((s, time.monotonic())),
+    )
+    assert re.fullmatch(
+        rf"Waiting for the build running as pid {os.getpid()} \(started \d\d:\d\d:\d\d\)", stages[0][0]
+    )
+    loaded_at = dict(stages)["load"]
+    assert loaded_at >= released_at[0], "nothing was read before the other build finished"
+    assert sorted(folder(out)) == [DECK] and list(result.outputs) == ["pptx"]
