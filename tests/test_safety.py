@@ -427,3 +427,27 @@ def test_a_sixty_column_table_is_split_into_column_groups_that_all_fit(tiny_cont
     assert all(region.replace(" ", "") in "".join(text.split()) for region in regions)
     assert "(part 1 of" in text and "(part 2 of" in text
     assert characters_off_the_page(result.outputs["pdf"]) == []
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "![A secret](/etc/passwd.svg)",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_a_refused_build_exits_2_without_traceback_and_keeps_the_last_good_pair(
+    tiny_content, tmp_path, capsys, attack
+):
+    from render.cli import main
+
+    out = tmp_path / "out"
+    assert main(["build", str(tiny_content), "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    section, line = write_section(tiny_content, attack)
+    capsys.readouterr()
+    assert main(["build", str(tiny_content), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"intro.md, line {line}" in err and "Traceback" not in err and "uid=" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
