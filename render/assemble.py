@@ -6,10 +6,12 @@ they are given.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .charts import build_chart
-from .errors import ContentError, ContentErrors
+from .consistency import check_consistency
+from .errors import ContentError, ContentErrors, read_utf8
 from .formatting import Percent
 from .load import Content
 from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section
@@ -60,6 +62,8 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         for key, fact in content.facts.items()
     }
     context["tables"] = Namespace("tables", {name: TableFigures(t) for name, t in content.tables.items()})
+    context["previous"] = content.earlier.figures(cfg.year - 1)
+    context["year"] = content.earlier.figures
     report_names = {"year": cfg.year, "published_year": published_year, "organisation": cfg.organisation}
     context["report"] = Namespace("report", report_names)
     env = make_environment(context, set(cfg.charts), set(cfg.tables))
@@ -70,6 +74,17 @@ def assemble(content: Content, styles_dir: Path) -> Report:
 
     def text(value, *path):
         return _text(env, content, value, *path)
+
+    errors: list[ContentError] = []
+    tables: dict[str, DataTable] = {}
+    for name, table in content.tables.items():
+        try:
+            tables[name] = _schema_texts(env, table, allowed)
+        except ContentError as e:
+            errors += e.errors
+    if errors:
+        raise ContentErrors(errors)
+    check_consistency(env, content)
 
     meta = ReportMeta(
         title=title,
@@ -85,11 +100,10 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         website=cfg.website,
     )
 
-    errors: list[ContentError] = []
     charts = {}
     for cid, spec in cfg.charts.items():
         try:
-            table = _table(content, spec.table, "charts", cid)
+            table = _table(tables, content, spec.table, "charts", cid)
             charts[cid] = build_chart(
                 cid,
                 spec,
@@ -105,7 +119,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     views = {}
     for tid, spec in cfg.tables.items():
         try:
-            table = _table(content, spec.table, "tables", tid)
+            table = _table(tables, content, spec.table, "tables", tid)
             views[tid] = build_view(
                 tid,
                 spec,
@@ -175,7 +189,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     return Report(
         meta=meta,
         sections=tuple(sections),
-        tables=dict(content.tables),
+        tables=tables,
         facts=dict(content.facts),
         charts=charts,
         table_views=views,
@@ -186,16 +200,42 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     )
 
 
-def _table(content: Content, name: str, kind: str, ident: str) -> DataTable:
-    if name not in content.tables:
+def _table(tables: dict[str, DataTable], content: Content, name: str, kind: str, ident: str) -> DataTable:
+    if name not in tables:
         raise content.error(
             f"[{kind}.{ident}] names table {name!r}, which does not exist",
             kind,
             ident,
             "table",
-            hint="use a CSV file name without .csv: " + ", ".join(sorted(content.tables)),
+            hint="use a CSV file name without .csv: " + ", ".join(sorted(tables)),
         )
-    return content.tables[name]
+    return tables[name]
+
+
+def _schema_texts(env, table: DataTable, allowed: list[str]) -> DataTable:
+    """The table with its schema's words (title, source, column titles …) bound like any other text:
+    the year comes from `{{ report.year }}`, never typed, so a new year never inherits the old one."""
+    schema = table.path.with_name(table.path.stem + ".schema.json")
+    lines = read_utf8(schema).splitlines() if schema.is_file() else []
+
+    def text(value: str) -> str:
+        if not value:
+            return value
+        needle = value.replace('"', '\\"')
+        line = next((n for n, t in enumerate(lines, start=1) if needle in t), None)
+        errors = lint_prose(value, schema, allowed)
+        if errors:
+            raise ContentError(schema, errors[0].message, line=line, hint=errors[0].hint)
+        return render_template(env, value, schema, line=line).strip()
+
+    fields = tuple(replace(f, title=text(f.title), description=text(f.description)) for f in table.fields)
+    return replace(
+        table,
+        title=text(table.title),
+        description=text(table.description),
+        source=text(table.source),
+        fields=fields,
+    )
 
 
 def _check_placement(sections, charts, views, content: Content) -> None:

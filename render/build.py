@@ -12,13 +12,14 @@ from pathlib import Path
 
 from .assemble import assemble
 from .coverage import check_coverage
-from .errors import ContentError
+from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 from .worker import Worker
+from .years import stale_warnings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("load", "model", "charts", "html", "pdf", "deck")
@@ -31,6 +32,16 @@ class BuildResult:
     outputs: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
     parallel: tuple[str, ...] = ()  # stages that ran alongside the others, in a worker process
+    warnings: list[ContentError] = field(default_factory=list)  # likely mistakes that did not stop it
+
+
+class StrictWarnings(ContentErrors):
+    """Warnings refused because the build was asked to be strict."""
+
+    def describe(self) -> str:  # type: ignore[override]
+        return f"{len(self.errors)} warning(s), and --strict turns warnings into errors:\n" + "\n".join(
+            e.describe() for e in self.errors
+        )
 
 
 def newest_content_dir(content_root: Path) -> Path:
@@ -84,9 +95,12 @@ def build(
     formats: tuple[str, ...] = ("pdf", "pptx"),
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 120.0,
+    strict: bool = False,
 ) -> BuildResult:
     """Build the report in content_dir into out_dir. Raises ContentError for content mistakes, an
-    unusable output folder, or another build holding out_dir longer than lock_timeout seconds."""
+    unusable output folder, or another build holding out_dir longer than lock_timeout seconds.
+    Warnings (figures unchanged since last year …) come back in the result; `strict` makes them
+    errors, so nothing is written."""
     out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
     check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
@@ -99,6 +113,16 @@ def build(
         with _timed(timings, "model", progress):
             report = assemble(content, styles_dir)
             check_coverage(report, theme)
+            warnings = stale_warnings(
+                content.root,
+                report.meta.year,
+                content.settings,
+                content.tables,
+                content.facts,
+                content.earlier,
+            )
+        if strict and warnings:
+            raise StrictWarnings(warnings)
         rendered: dict[str, bytes] = {}
         # The deck and the PDF need nothing from each other, so on a machine with a spare core the
         # deck renders in a worker process while this one writes the PDF.
@@ -124,4 +148,4 @@ def build(
         # Only written once everything rendered, and all together, so the outputs always match.
         stem = f"impact-report-{report.meta.year}"
         paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
-    return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else ())
+    return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else (), warnings)

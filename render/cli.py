@@ -71,7 +71,28 @@ def _parser() -> argparse.ArgumentParser:
         help="when another build is writing to the same folder, wait this long for it to finish "
         "before giving up (default: 120)",
     )
-    b.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    b.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (figures unchanged since last year …) as errors: for CI and final builds",
+    )
+    b.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
+    n = sub.add_parser(
+        "new",
+        help="start next year's content from the newest earlier year",
+        description="Make CONTENT/YEAR from the newest earlier year in CONTENT: the narrative, "
+        "schemas and settings as they were, year and published year moved on, and every figure of "
+        "the year emptied (categories, keys, units, which totals to check and the figures marked "
+        "'fixed' are kept). Building it then lists every figure still to fill in.",
+    )
+    n.add_argument("year", type=int, metavar="YEAR", help="the new report's year, e.g. 2023")
+    n.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="the folder that holds one folder per year (default: the project's content/)",
+    )
     c = sub.add_parser(
         "check",
         help="check a built deck for accessibility problems",
@@ -104,10 +125,12 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
             formats=formats,
             progress=progress,
             lock_timeout=args.wait,
+            strict=args.strict,
         )
     finally:
         if status:
             status.stop()
+
     if not quiet:
         for stage in STAGES:
             if stage in result.timings:
@@ -118,7 +141,38 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
             console.print(f"[bold]Wrote[/] {escape(str(shown))}")
-        console.print(f"Done in {time.perf_counter() - start:.1f} s")
+    # Warnings come after the progress display is gone, even when quiet, so none is lost.
+    for warning in result.warnings:
+        errors.print("[bold yellow]Warning:[/] " + escape(warning.describe()), highlight=False)
+    if not quiet:
+        count = len(result.warnings)
+        summary = f", {count} warning{'s' if count != 1 else ''} (above)" if count else ""
+        console.print(f"Done in {time.perf_counter() - start:.1f} s{summary}")
+    return 0
+
+
+def _new(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from .scaffold import new_year
+
+    made = new_year(args.year, args.content or PROJECT_ROOT / "content")
+    shown = made.folder.relative_to(Path.cwd()) if made.folder.is_relative_to(Path.cwd()) else made.folder
+    console.print(
+        f"[bold]Made[/] {escape(str(shown))} from {escape(str(made.source.name))}:", highlight=False
+    )
+    console.print(
+        f"  {made.emptied} figures emptied to be filled in; {made.kept} fixed figures (dates and "
+        "definitions) kept; the narrative, schemas and settings copied as they were.",
+        highlight=False,
+    )
+    console.print("Next:", highlight=False)
+    for step in (
+        f"fill in the figures in {shown}/data/ (`impact-report build {shown}` lists every one still missing)",
+        "fill in the published totals in control_totals.csv from where the data team publishes them "
+        "(never copy the totals the build computes: that makes the check check nothing)",
+        f"review the text in {shown}/sections/ for what changed this year",
+        f"build: impact-report build {shown}",
+    ):
+        console.print(f"  - {escape(step)}", highlight=False)
     return 0
 
 
@@ -142,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(soft_wrap=True)
     errors = Console(stderr=True, soft_wrap=True)
     try:
-        return {"build": _build, "check": _check}[args.command](args, console, errors)
+        return {"build": _build, "check": _check, "new": _new}[args.command](args, console, errors)
     except ContentError as e:
-        errors.print("[bold red]Build failed[/]; nothing was overwritten.", highlight=False)
+        failed = "Build failed" if args.command == "build" else f"{args.command.capitalize()} failed"
+        errors.print(f"[bold red]{failed}[/]; nothing was overwritten.", highlight=False)
         errors.print(e.describe(), markup=False, highlight=False)
         return 2
     except KeyboardInterrupt:

@@ -67,6 +67,37 @@ class ContentErrors(ContentError):
         return f"{head}\n{body}" if head else body
 
 
+class MissingFigures(ContentError):
+    """Figures still to be filled in (a year made with `impact-report new`): the comms team's
+    checklist, grouped by file, each with its key or row and its cell, and how many are done."""
+
+    def __init__(self, missing: list[tuple[Path, str, str]], filled: int, total: int) -> None:
+        self.missing = missing  # (file, key or row, where: "line 7, cell B7")
+        self.filled = filled
+        self.total = total
+        Exception.__init__(self, self.describe())
+
+    def __reduce__(self):
+        return (MissingFigures, (self.missing, self.filled, self.total))
+
+    @property
+    def errors(self) -> list[ContentError]:
+        return [self]
+
+    def describe(self) -> str:  # type: ignore[override]
+        lines = [
+            f"{self.filled:,} of {self.total:,} figures filled in; {len(self.missing):,} still to fill in "
+            "before anything is published:"
+        ]
+        by_file: dict[Path, list[str]] = {}
+        for path, label, where in self.missing:
+            by_file.setdefault(path, []).append(f"    {label} ({where})")
+        for path, items in by_file.items():
+            lines.append(f"  {path}: {len(items)} to fill in")
+            lines += items
+        return "\n".join(lines)
+
+
 def _rebuild(path, message, line, where, hint) -> ContentError:
     return ContentError(path, message, line=line, where=where, hint=hint)
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ContentError, ContentErrors, read_utf8
+from .errors import ContentError, ContentErrors, MissingFigures, read_utf8
 from .model import DataTable, Fact
 from .paths import Resolver
 from .settings import ReportSettings, read_toml, validate
 from .tomlpos import key_lines, line_of
 from .validate import check_controls, read_table
+from .years import HISTORY, EarlierYears, check_history
 
 FACTS = "facts"
 CONTROLS = "control_totals"
@@ -43,6 +44,7 @@ class Content:
     tables: dict[str, DataTable]
     facts: dict[str, Fact]
     resolver: Resolver
+    earlier: EarlierYears
 
     @cached_property
     def _lines(self) -> dict:
@@ -135,15 +137,32 @@ def read_sections(
     return tuple(sources)
 
 
-def read_data(root: Path, resolver: Resolver) -> tuple[dict[str, DataTable], dict[str, Fact]]:
+def read_data(
+    root: Path, resolver: Resolver
+) -> tuple[dict[str, DataTable], dict[str, Fact], DataTable | None]:
+    """The year's tables, its stand-alone facts and its history of earlier years, all validated and
+    the published control totals checked. Figures not filled in yet (a year made with `new`) are
+    gathered from every file into one checklist."""
     folder = root / "data"
     errors: list[ContentError] = []
+    missing: list[MissingFigures] = []
     tables: dict[str, DataTable] = {}
     for csv_path in sorted(folder.glob("*.csv")):
         try:
-            tables[csv_path.stem] = read_table(csv_path, resolver)
+            counted = {CONTROLS: {"expected"}, HISTORY: set()}.get(csv_path.stem)
+            tables[csv_path.stem] = read_table(
+                csv_path, resolver, counted, allow_empty=csv_path.stem == HISTORY
+            )
+        except MissingFigures as e:
+            missing.append(e)
         except ContentError as e:
             errors += e.errors
+    if missing:
+        filled = sum(m.filled for m in missing) + sum(t.figures for t in tables.values())
+        total = sum(m.total for m in missing) + sum(t.figures for t in tables.values())
+        errors.insert(0, MissingFigures([item for m in missing for item in m.missing], filled, total))
+    if len(errors) == 1:
+        raise errors[0]
     if errors:
         raise ContentErrors(errors)
     for name in (FACTS, CONTROLS):
@@ -151,10 +170,12 @@ def read_data(root: Path, resolver: Resolver) -> tuple[dict[str, DataTable], dic
             raise ContentError(folder / f"{name}.csv", "this file is missing")
     facts_table = tables.pop(FACTS)
     facts = {}
-    for key, value, unit, description in facts_table.rows:
-        facts[key] = Fact(key, value, unit, description)
+    for row in facts_table.rows:
+        key, value, unit, description, *rest = row
+        facts[key] = Fact(key, value, unit, description, fixed=bool(rest) and rest[0] == "fixed")
+    history = tables.pop(HISTORY, None)
     check_controls(tables, tables.pop(CONTROLS))
-    return tables, facts
+    return tables, facts, history
 
 
 def load_content(root: Path, resolver: Resolver | None = None) -> Content:
@@ -164,10 +185,15 @@ def load_content(root: Path, resolver: Resolver | None = None) -> Content:
     resolver = resolver or Resolver.of(root)
     settings, config_path, text = read_config(root, resolver)
     sections = read_sections(root, settings, config_path, text, resolver)
-    tables, facts = read_data(root, resolver)
+    tables, facts, history = read_data(root, resolver)
     clash = sorted(set(facts) & RESERVED)
     if clash:
         raise ContentError(
             root / "data" / "facts.csv", f"fact keys {clash} are reserved names", hint="rename them"
         )
-    return Content(root, settings, config_path, text, sections, tables, facts, resolver)
+    if history is not None:
+        errors = check_history(history, settings.year, root, facts)
+        if errors:
+            raise ContentErrors(errors)
+    earlier = EarlierYears(root, settings.year, history)
+    return Content(root, settings, config_path, text, sections, tables, facts, resolver, earlier)

@@ -47,6 +47,7 @@ class DataTable:
     rows: tuple[tuple, ...]
     path: Path
     lines: tuple[int, ...] = ()  # the file line of each row, for messages
+    figures: int = 0  # required numbers the file holds (filled in), for the new-year checklist
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -132,6 +133,7 @@ class Fact:
     value: int | float
     unit: str
     description: str
+    fixed: bool = False  # a date or definition that does not change from year to year
 
 
 @dataclass(frozen=True)

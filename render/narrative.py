@@ -24,7 +24,7 @@ from .errors import ContentError, ContentErrors
 from .images import check_image
 from .model import Block, ChartRef, Image, Prose, Section, TableRef
 from .paths import Resolver
-from .sandbox import ContentSandbox
+from .sandbox import ContentSandbox, TemplateLookupError
 from .text import parser
 
 MARKER = re.compile(r"⟦(chart|table):([^⟧]*)⟧")
@@ -38,10 +38,6 @@ MAX_LIST_DEPTH = 3  # a list inside a list inside a list: deeper, no reader foll
 MAX_QUOTE_DEPTH = 1  # a key-figure callout is a blockquote; one inside another means nothing
 HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "more", "read more", "this link", "click"}
-
-
-class _ContentLookupError(Exception):
-    """Raised inside a template for an unknown chart/table id; turned into a ContentError with a line."""
 
 
 def _strict(function, *, takes_percent: bool | None = None):
@@ -82,14 +78,14 @@ def _printable(value: object) -> object:
         return value
     if callable(value):
         name = getattr(value, "__name__", "it")
-        raise _ContentLookupError(f"the expression names {name} without calling it: write {name}()")
+        raise TemplateLookupError(f"the expression names {name} without calling it: write {name}()")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _ContentLookupError(
+        raise TemplateLookupError(
             f"the expression gives a {type(value).__name__}, not a number or text: "
             "name a value, e.g. tables.cases_by_type.total()"
         )
     if isinstance(value, float) or abs(value) >= RAW_NUMBER_LIMIT:
-        raise _ContentLookupError(
+        raise TemplateLookupError(
             f"the number {value!r} needs a format: add | number, | percent(1) or | millions(1)"
         )
     return value
@@ -108,7 +104,7 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
             if ident not in known:
                 close = difflib.get_close_matches(str(ident), sorted(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise _ContentLookupError(f"there is no {kind} {ident!r} in report.toml{hint}")
+                raise TemplateLookupError(f"there is no {kind} {ident!r} in report.toml{hint}")
             return f"⟦{kind}:{ident}⟧"
 
         return place
@@ -157,7 +153,7 @@ def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | No
         if "no filter named" in exc.message or "no test named" in exc.message:
             return exc.message, "the filters are: " + ", ".join(FILTERS)
         return f"template syntax error: {exc.message}", "check the {{ … }} on this line"
-    if isinstance(exc, _ContentLookupError):
+    if isinstance(exc, TemplateLookupError):
         return str(exc), None
     if isinstance(exc, KeyError):
         return str(exc.args[0]) if exc.args else str(exc), "check the names against the CSV and its schema"
@@ -177,7 +173,7 @@ def render_template(env: jinja2.Environment, source: str, path: Path, line: int 
         return template.render()
     except (
         jinja2.TemplateError,
-        _ContentLookupError,
+        TemplateLookupError,
         KeyError,
         TypeError,
         ValueError,
@@ -283,14 +279,15 @@ def _lint(source: str, path: Path, allowed: list[str]) -> tuple[list[ContentErro
             start = text.rfind(" ", 0, digit.start()) + 1
             end = text.find(" ", digit.start())
             word = text[start : end if end >= 0 else len(text)]
+            hint = (
+                "the year comes from report.toml: write {{ report.year }}, or {{ report.year - 1 }} for the "
+                "year before, so the text stays right next year"
+                if re.search(r"(?<!\d)(19|20)\d\d(?!\d)", word)
+                else "numbers come from the data: add it to data/facts.csv (or use a table) and write "
+                "{{ its_key | number }}; write anecdote numbers in words"
+            )
             errors.append(
-                ContentError(
-                    path,
-                    f"a number is typed into the text: {word!r}",
-                    line=number,
-                    hint="numbers come from the data: add it to data/facts.csv (or use a table) and write "
-                    "{{ its_key | number }}; write anecdote numbers in words",
-                )
+                ContentError(path, f"a number is typed into the text: {word!r}", line=number, hint=hint)
             )
     return errors, tokens, blanked
 

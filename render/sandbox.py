@@ -21,6 +21,11 @@ from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
+class TemplateLookupError(Exception):
+    """A name a template asked for that the content does not have (an unknown chart, a figure an
+    earlier year lacks); the narrative turns it into a ContentError at the template's line."""
+
+
 class Namespace:
     """A read-only set of names for templates (`tables.cases_by_type`, `report.year`): attribute
     or item access to those names and nothing else."""

@@ -96,6 +96,21 @@ class DeckSettings(Settings):
     closing: str | None = None
 
 
+class ConsistencySettings(Settings):
+    """Figures that count the same thing in different places must agree, every year."""
+
+    what: str  # what they all count, for the message
+    same: Annotated[list[str], Field(min_length=2)]  # expressions, e.g. "tables.cases_by_type.total()"
+    tolerance: Annotated[float, Field(ge=0)] = 0
+
+
+class CheckSettings(Settings):
+    """When a new year's figures look like last year's: more identical facts than either limit warns."""
+
+    stale_facts: Annotated[int, Field(ge=0)] = 5
+    stale_share: Annotated[float, Field(ge=0, le=100)] = 20
+
+
 class ReportSettings(Settings):
     title: str
     subtitle: str = ""
@@ -114,6 +129,8 @@ class ReportSettings(Settings):
     charts: dict[Ident, ChartSettings] = {}
     tables: dict[Ident, TableSettings] = {}
     deck: DeckSettings = DeckSettings()
+    consistency: list[ConsistencySettings] = []
+    checks: CheckSettings = CheckSettings()
 
 
 # ---------------------------------------------------------------- theme.toml

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from string import ascii_uppercase
 
-from .errors import ContentError, ContentErrors, read_utf8
+from .errors import ContentError, ContentErrors, MissingFigures, read_utf8
 from .formatting import rounded
 from .model import DataTable, Field
 from .paths import Resolver
@@ -81,8 +81,14 @@ def fields_from_schema(schema: dict, path: Path) -> tuple[Field, ...]:
     return tuple(fields)
 
 
+class _Empty(Exception):
+    """A required number not filled in yet: goes on the checklist, not in the error list."""
+
+
 def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> object:
     """Turn one CSV cell into a typed value or raise an error naming the cell."""
+    if text == "" and f.required and f.is_numeric:
+        raise _Empty()
     if text == "":
         if f.required:
             raise ContentError(
@@ -156,8 +162,12 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
     return value
 
 
-def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
-    """Read one CSV with its schema (NAME.schema.json beside it) into a validated DataTable."""
+def read_table(
+    csv_path: Path, resolver: Resolver, figures_in: set[str] | None = None, *, allow_empty: bool = False
+) -> DataTable:
+    """Read one CSV with its schema (NAME.schema.json beside it) into a validated DataTable.
+    `figures_in` names the columns that hold the year's figures, for the checklist's count (all
+    numeric columns when not given)."""
     real = resolver.file(csv_path, what="data file")
     if real.stat().st_size > MAX_TABLE_BYTES:
         raise ContentError(
@@ -212,6 +222,8 @@ def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
 
     rows: list[tuple] = []
     row_lines: list[int] = []
+    figures = 0  # required numbers in the file, for the checklist's count
+    missing: list[tuple[Path, str, str]] = []
     seen_keys: dict[tuple, int] = {}
     key_idx = [names.index(k) for k in schema.get("primaryKey", [])]
     while True:
@@ -251,14 +263,28 @@ def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
         else:
             values = []
             ok = True
+            empty: list[str] = []
             for f, col in zip(fields, order):
                 where = f"column {f.name!r} (cell {cell_name(col, line)})"
                 try:
                     values.append(_parse_cell(raw[col].strip(), f, where, csv_path, line))
+                except _Empty:
+                    values.append(None)
+                    empty.append(cell_name(col, line))
                 except ContentError as e:
                     errors.append(e)
                     ok = False
-            if ok:
+            figures += sum(
+                1
+                for f in fields
+                if f.required and f.is_numeric and (figures_in is None or f.name in figures_in)
+            )
+            if empty:
+                keys = set(schema.get("primaryKey", [])) or {f.name for f in fields if not f.is_numeric}
+                label = " / ".join(str(v) for f, v in zip(fields, values) if f.name in keys and v)
+                label = label or f"line {line}"
+                missing += [(csv_path, label, f"line {line}, cell {cell}") for cell in empty]
+            elif ok:
                 key = tuple(values[i] for i in key_idx)
                 if key_idx and key in seen_keys:
                     label = ", ".join(f"{names[i]}={values[i]!r}" for i in key_idx)
@@ -277,7 +303,9 @@ def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
             break
     if errors:
         raise ContentErrors(errors)
-    if not rows:
+    if missing:
+        raise MissingFigures(missing, figures - len(missing), figures)
+    if not rows and not allow_empty:
         raise ContentError(csv_path, "the table has a header but no rows")
     return DataTable(
         name=csv_path.stem,
@@ -289,6 +317,7 @@ def read_table(csv_path: Path, resolver: Resolver) -> DataTable:
         rows=tuple(rows),
         path=csv_path,
         lines=tuple(row_lines),
+        figures=figures,
     )
 
 

@@ -18,16 +18,25 @@ TINY = ROOT / "tests" / "fixtures" / "tiny" / "2022"  # one section, one table, 
 STYLES = ROOT / "styles"
 
 
-@pytest.fixture(scope="session")
-def pdf_build(tmp_path_factory) -> BuildResult:
-    """The 2022 PDF, built from the real content."""
-    return build(CONTENT_2022, tmp_path_factory.mktemp("pdf"), styles_dir=STYLES, formats=("pdf",))
+# Every year folder the project holds is built and checked, not only 2022.
+YEARS = sorted((p for p in (ROOT / "content").iterdir() if p.name.isdigit()), key=lambda p: p.name)
+
+
+@pytest.fixture(scope="session", params=YEARS, ids=[p.name for p in YEARS])
+def year_content(request) -> Path:
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def deck_build(tmp_path_factory) -> BuildResult:
-    """The 2022 deck, built from the real content."""
-    return build(CONTENT_2022, tmp_path_factory.mktemp("deck"), styles_dir=STYLES, formats=("pptx",))
+def pdf_build(tmp_path_factory, year_content) -> BuildResult:
+    """The year's PDF, built from the real content."""
+    return build(year_content, tmp_path_factory.mktemp("pdf"), styles_dir=STYLES, formats=("pdf",))
+
+
+@pytest.fixture(scope="session")
+def deck_build(tmp_path_factory, year_content) -> BuildResult:
+    """The year's deck, built from the real content."""
+    return build(year_content, tmp_path_factory.mktemp("deck"), styles_dir=STYLES, formats=("pptx",))
 
 
 @pytest.fixture(scope="session")
