@@ -12,12 +12,14 @@ from pathlib import Path
 from .charts import build_chart
 from .consistency import check_consistency
 from .errors import ContentError, ContentErrors, read_utf8
-from .formatting import Percent
+from .formatting import sourced
 from .load import Content
-from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section
-from .narrative import check_outline, lint_prose, make_environment, render_section, render_template
+from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section, TableRef
+from .narrative import check_rounding, lint_prose, make_environment, render_template
 from .sandbox import Namespace
+from .sections import check_outline, render_section
 from .tableview import build_view
+from .years import value_of
 
 
 class TableFigures:
@@ -30,13 +32,17 @@ class TableFigures:
         self._table = table
 
     def total(self, measure: str | None = None, **where: str):
-        return self._table.total(measure, **where)
+        return sourced(self._table.total(measure, **where), self._origin("total", measure, where))
 
     def share(self, measure: str | None = None, **where: str):
-        return self._table.share(measure, **where)
+        return sourced(self._table.share(measure, **where), self._origin("share", measure, where))
 
     def value(self, measure: str | None = None, **where: str):
-        return self._table.value(measure, **where)
+        return sourced(self._table.value(measure, **where), self._origin("value", measure, where))
+
+    def _origin(self, method: str, measure: str | None, where: dict[str, str]) -> str:
+        args = ([repr(measure)] if measure else []) + [f"{k}={v!r}" for k, v in where.items()]
+        return f"tables.{self._table.name}.{method}({', '.join(args)})"
 
 
 def _text(env, content: Content, value: str | None, *path: str | int) -> str:
@@ -57,10 +63,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     cfg = content.settings
     allowed = list(cfg.allowed_in_prose)
     published_year = cfg.published_year or cfg.year + 1
-    context: dict[str, object] = {
-        key: Percent(fact.value) if fact.unit == "percent" else fact.value
-        for key, fact in content.facts.items()
-    }
+    context: dict[str, object] = {key: sourced(value_of(fact), key) for key, fact in content.facts.items()}
     context["tables"] = Namespace("tables", {name: TableFigures(t) for name, t in content.tables.items()})
     context["previous"] = content.earlier.figures(cfg.year - 1)
     context["year"] = content.earlier.figures
@@ -151,6 +154,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         raise ContentErrors(errors)
     check_outline(sections, content.config_path)
     _check_placement(sections, charts, views, content)
+    sections, appendix, chart_data = _place_tables(sections, charts, views, cfg)
 
     headlines = []
     ids = {s.id for s in sections}
@@ -186,6 +190,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
                 raise content.error(
                     f"[deck] {kind} lists {item!r}, which does not exist", "deck", kind, index
                 )
+    check_rounding(env)
     return Report(
         meta=meta,
         sections=tuple(sections),
@@ -197,6 +202,8 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         deck=deck,
         content_dir=content.root,
         styles_dir=styles_dir,
+        appendix=appendix,
+        chart_data=chart_data,
     )
 
 
@@ -236,6 +243,30 @@ def _schema_texts(env, table: DataTable, allowed: list[str]) -> DataTable:
         source=text(table.source),
         fields=fields,
     )
+
+
+def _place_tables(sections: list[Section], charts, views, cfg) -> tuple[list[Section], tuple[str, ...], dict]:
+    """One presentation per dataset: a table whose data a chart in the same section already shows
+    moves to the data appendix (unless placed "inline"), linked both ways with its chart."""
+    appendix: list[str] = []
+    chart_data: dict[str, str] = {}
+    placed = []
+    for section in sections:
+        drawn = {charts[c].table: c for c in section.chart_ids}
+        blocks = []
+        for block in section.blocks:
+            if isinstance(block, TableRef):
+                view = views[block.table_id]
+                chart = drawn.get(view.table)
+                if chart is not None:
+                    chart_data.setdefault(chart, view.id)
+                placement = cfg.tables[view.id].placement
+                if placement == "appendix" or (placement == "auto" and chart is not None):
+                    appendix.append(view.id)
+                    continue
+            blocks.append(block)
+        placed.append(replace(section, blocks=tuple(blocks)))
+    return placed, tuple(appendix), chart_data
 
 
 def _check_placement(sections, charts, views, content: Content) -> None:

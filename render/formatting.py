@@ -14,6 +14,36 @@ class Percent(float):
     __slots__ = ()
 
 
+class SourcedInt(int):
+    """A count that knows which figure it is (see `sourced`)."""
+
+
+class SourcedFloat(float):
+    """A number that knows which figure it is (see `sourced`)."""
+
+
+class SourcedPercent(Percent):
+    """A percentage that knows which figure it is (see `sourced`)."""
+
+
+def sourced(value: object, origin: str) -> object:
+    """The value tagged with the figure it is ("hashes_added", "tables.files_by_type.total()"), so the
+    report can hold each figure to one rounding rule wherever it is printed. Arithmetic on it gives a
+    plain number: a figure computed from others is a new figure."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    kind = (
+        SourcedPercent
+        if isinstance(value, Percent)
+        else SourcedInt
+        if isinstance(value, int)
+        else SourcedFloat
+    )
+    tagged = kind(value)
+    tagged.origin = origin
+    return tagged
+
+
 def _check(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"the {name} filter needs a number, got {value!r}")

@@ -210,7 +210,15 @@ class TableRef:
     table_id: str
 
 
-Block = Prose | ChartRef | TableRef
+@dataclass(frozen=True)
+class KeyFigure:
+    """A big number with a short label: the figure a reader should take away from a section."""
+
+    value: str  # formatted, e.g. "110,153"
+    label: str  # about 8 words, e.g. "calls answered by our call center"
+
+
+Block = Prose | ChartRef | TableRef | KeyFigure
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,12 @@ class Section:
     blocks: tuple[Block, ...]
     path: Path
     images: dict[str, Image] = field(default_factory=dict, hash=False)  # src as written → image
+    takeaway: str = ""  # the one sentence the section should leave (a slide's title)
+    notes: tuple[str, ...] = ()  # what a presenter says over it (Markdown), never printed
+
+    @property
+    def key_figures(self) -> tuple[KeyFigure, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, KeyFigure))
 
     @property
     def chart_ids(self) -> tuple[str, ...]:
@@ -321,20 +335,30 @@ class Report:
     deck: DeckPlan
     content_dir: Path | None = None
     styles_dir: Path | None = None
+    appendix: tuple[str, ...] = ()  # table views printed in the data appendix, in order
+    chart_data: dict[str, str] = field(default_factory=dict, hash=False)  # chart id → its data's table view
 
     @property
     def chapters(self) -> list[Chapter[Section]]:
         return chapters_of(self.sections)
 
     @cached_property
-    def figure_numbers(self) -> dict[str, int]:
+    def figure_numbers(self) -> dict[str, str]:
         """Chart id → its figure number, in reading order: the PDF prints it, the deck refers to it."""
-        return {c: n for n, c in enumerate((c for s in self.sections for c in s.chart_ids), start=1)}
+        return {c: str(n) for n, c in enumerate((c for s in self.sections for c in s.chart_ids), start=1)}
 
     @cached_property
-    def table_numbers(self) -> dict[str, int]:
-        """Table id → its table number, in reading order."""
-        return {t: n for n, t in enumerate((t for s in self.sections for t in s.table_ids), start=1)}
+    def table_numbers(self) -> dict[str, str]:
+        """Table id → its number: 1, 2 … in reading order, then A1, A2 … in the data appendix."""
+        inline = (t for s in self.sections for t in s.table_ids)
+        numbers = {t: str(n) for n, t in enumerate(inline, start=1)}
+        numbers.update({t: f"A{n}" for n, t in enumerate(self.appendix, start=1)})
+        return numbers
+
+    @cached_property
+    def data_chart(self) -> dict[str, str]:
+        """Table view id → the chart that shows its data (the other way round from chart_data)."""
+        return {view: chart for chart, view in self.chart_data.items()}
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:

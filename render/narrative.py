@@ -22,7 +22,7 @@ import jinja2
 from . import formatting
 from .errors import ContentError, ContentErrors
 from .images import check_image
-from .model import Block, ChartRef, Image, Prose, Section, TableRef
+from .model import Image
 from .paths import Resolver
 from .sandbox import ContentSandbox, TemplateLookupError
 from .text import parser
@@ -40,12 +40,14 @@ HTML_TAG = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "more", "read more", "this link", "click"}
 
 
-def _strict(function, *, takes_percent: bool | None = None):
-    """A filter that reports an undefined name as undefined, not as a wrong type; and, when
-    `takes_percent` is set, that knows percentages from counts (True: only a percentage, as for
-    `| percent`; False: never one, as for `| number`)."""
+def _strict(function, *, takes_percent: bool | None = None, uses: dict | None = None):
+    """A filter that reports an undefined name as undefined, not as a wrong type; that, when
+    `takes_percent` is set, knows percentages from counts (True: only a percentage, as for
+    `| percent`; False: never one, as for `| number`); and that records, in `uses`, how each
+    sourced figure was printed and where, so one figure never gets two rounding rules."""
 
-    def checked(value, *args, **kwargs):
+    @jinja2.pass_context
+    def checked(context, value, *args, **kwargs):
         for given in (value, *args):
             if isinstance(given, jinja2.Undefined):
                 given._fail_with_undefined_error()
@@ -58,7 +60,16 @@ def _strict(function, *, takes_percent: bool | None = None):
             )
         if takes_percent is False and is_percent:
             raise ValueError(f"{float(value):g} is a percentage: use | percent")
-        return function(value, *args, **kwargs)
+        printed = function(value, *args, **kwargs)
+        origin = getattr(value, "origin", None)
+        if uses is not None and origin is not None:
+            rule = function.__name__ + (
+                f"({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
+                if args or kwargs
+                else ""
+            )
+            uses.setdefault(origin, {}).setdefault(rule, (printed, Path(context.name or "")))
+        return printed
 
     checked.__name__ = function.__name__
     return checked
@@ -96,8 +107,11 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
     env = ContentSandbox(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_printable
     )
+    env.figure_uses = {}  # figure → {rounding rule: (as printed, file)}, see check_rounding
     for name, takes_percent in FILTERS.items():
-        env.filters[name] = _strict(getattr(formatting, name), takes_percent=takes_percent)
+        env.filters[name] = _strict(
+            getattr(formatting, name), takes_percent=takes_percent, uses=env.figure_uses
+        )
 
     def placer(kind: str, known: set[str]):
         def place(ident: str) -> str:
@@ -114,6 +128,27 @@ def make_environment(context: dict, chart_ids: set[str], table_ids: set[str]) ->
         change=_strict(formatting.change), chart=placer("chart", chart_ids), table=placer("table", table_ids)
     )
     return env
+
+
+def check_rounding(env: jinja2.Environment) -> None:
+    """Each figure is printed by one rule everywhere (headline, text, captions), so a reader never
+    meets 88.4 million on one page and 88.3 million on another for the same files."""
+    errors = []
+    for origin, rules in env.figure_uses.items():
+        if len(rules) > 1:
+            shown = " and ".join(
+                f"{printed!r} ({rule}, in {where})" for rule, (printed, where) in rules.items()
+            )
+            errors.append(
+                ContentError(
+                    None,
+                    f"the figure {origin} is printed two ways: {shown}",
+                    hint="a figure has one rounding rule wherever it appears: use the same format in "
+                    "every place",
+                )
+            )
+    if errors:
+        raise ContentErrors(errors)
 
 
 def _error_line(exc: BaseException, filename: str) -> int | None:
@@ -168,7 +203,7 @@ def render_template(env: jinja2.Environment, source: str, path: Path, line: int 
     """Render one template; any failure becomes a ContentError pointing at the line."""
     filename = str(path)
     try:
-        code = env.compile(source, filename=filename)
+        code = env.compile(source, name=filename, filename=filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
         return template.render()
     except (
@@ -467,100 +502,3 @@ def check_link(url: str, text: str, path: Path, line: int, autolink: bool = Fals
             )
         )
     return errors
-
-
-def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[Block, ...]:
-    """Cut rendered Markdown into prose and the charts and tables placed between paragraphs."""
-    blocks: list[Block] = []
-    prose: list[str] = []
-    for offset, line in enumerate(rendered.splitlines()):
-        markers = list(MARKER.finditer(line))
-        if not markers:
-            prose.append(line)
-            continue
-        if len(markers) > 1 or line.strip() != markers[0].group(0):
-            raise ContentError(
-                path,
-                "a chart or table must stand alone on its own line",
-                line=first_line + offset,
-                hint='put {{ chart("…") }} or {{ table("…") }} on a line by itself',
-            )
-        text = "\n".join(prose).strip()
-        if text:
-            blocks.append(Prose(text))
-        prose = []
-        kind, ident = markers[0].groups()
-        blocks.append(ChartRef(ident) if kind == "chart" else TableRef(ident))
-    text = "\n".join(prose).strip()
-    if text:
-        blocks.append(Prose(text))
-    return tuple(blocks)
-
-
-def render_section(
-    env: jinja2.Environment,
-    sid: str,
-    path: Path,
-    source: str,
-    allowed: list[str],
-    *,
-    root: Path,
-    resolver: Resolver,
-) -> Section:
-    errors, tokens, blanked = _lint(source, path, allowed)
-    images, image_errors = find_images(tokens, blanked, path, root, resolver)
-    errors += image_errors
-    if errors:
-        raise ContentErrors(errors)
-    rendered = render_template(env, source, path)
-    lines = rendered.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip()), None)
-    heading = HEADING.match(lines[start]) if start is not None else None
-    if heading is None or len(heading.group(1)) > 2:
-        raise ContentError(
-            path,
-            "the file must start with its heading",
-            line=(start or 0) + 1,
-            hint="begin with '# Title' for a chapter or '## Title' for a section in a chapter",
-        )
-    level = len(heading.group(1))
-    previous = level
-    for number, line in enumerate(lines[start + 1 :], start=start + 2):
-        sub = HEADING.match(line)
-        if sub:
-            sub_level = len(sub.group(1))
-            if sub_level <= level:
-                raise ContentError(
-                    path,
-                    f"a level-{sub_level} heading inside a level-{level} section",
-                    line=number,
-                    hint=f"start a new file for a new section, or use a deeper heading ({'#' * (level + 1)})",
-                )
-            if sub_level > previous + 1:
-                raise ContentError(
-                    path,
-                    f"heading level jumps from {previous} to {sub_level}",
-                    line=number,
-                    hint=f"use {'#' * (previous + 1)} so screen-reader users can follow the outline",
-                )
-            previous = sub_level
-    body = "\n".join(lines[start + 1 :])
-    return Section(
-        id=sid,
-        title=heading.group(2).strip(),
-        level=level,
-        blocks=split_blocks(body, path, start + 2),
-        path=path,
-        images=images,
-    )
-
-
-def check_outline(sections: list[Section], config_path: Path) -> None:
-    """Across files: the report opens with a chapter, and sections only follow a chapter."""
-    if sections and sections[0].level != 1:
-        raise ContentError(
-            sections[0].path,
-            "the first section listed must open a chapter",
-            line=1,
-            hint="start it with '# ' instead of '## '",
-        )

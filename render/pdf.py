@@ -26,11 +26,11 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from .charts import render_svg
 from .deck_measure import font_face
 from .errors import ContentError, read_utf8
-from .model import Chapter, Chart, ChartRef, Prose, Report, Section, TableView, chapters_of
+from .model import Chapter, Chart, ChartRef, KeyFigure, Prose, Report, Section, TableView, chapters_of
 from .paths import Resolver
 from .sandbox import StyleSandbox
 from .tagging import repair
-from .text import link_texts, markdown_to_html
+from .text import link_texts, markdown_inline_html, markdown_to_html
 from .theme import Theme
 
 
@@ -41,8 +41,12 @@ class LaidOutBlock:
     chart: Chart | None = None
     src: str = ""
     view: TableView | None = None
-    number: int = 0
+    number: str = ""
     table: TableLayout | None = None
+    value: str = ""  # a key figure's number
+    label: str = ""  # a key figure's label, as HTML
+    link: str = ""  # the other presentation of the same data: "table-x" for a chart, "chart-x" for a table
+    link_number: str = ""  # its number
 
 
 # Table text as report.css.j2 sets it: 10 pt, cells padded 6 pt each side, or 3 pt in a compact table.
@@ -146,27 +150,52 @@ def _image_html(section: Section):
     return render
 
 
-def lay_out(report: Report, theme: Theme, svgs: dict[str, bytes]) -> list[Chapter[LaidOutSection]]:
-    """Prose as HTML, charts as embedded SVG, each figure and table with its number."""
+def lay_out(
+    report: Report, theme: Theme, svgs: dict[str, bytes]
+) -> tuple[list[Chapter[LaidOutSection]], tuple[LaidOutBlock, ...]]:
+    """Prose as HTML, charts as embedded SVG, each figure and table with its number and a link to
+    the other presentation of the same data; and the data appendix's tables."""
+
+    def table(view_id: str) -> LaidOutBlock:
+        view = report.table_views[view_id]
+        chart = report.data_chart.get(view_id)
+        return LaidOutBlock(
+            "table",
+            view=view,
+            number=report.table_numbers[view_id],
+            table=table_layout(view, theme),
+            link=f"chart-{chart}" if chart and view_id in report.appendix else "",
+            link_number=report.figure_numbers.get(chart, "") if chart else "",
+        )
 
     def block(b, section: Section) -> LaidOutBlock:
         if isinstance(b, Prose):
             html = markdown_to_html(b.markdown, heading_offset=1, image=_image_html(section))
             return LaidOutBlock("prose", html=html)
+        if isinstance(b, KeyFigure):
+            return LaidOutBlock("key-figure", value=b.value, label=markdown_inline_html(b.label))
         if isinstance(b, ChartRef):
             src = "data:image/svg+xml;base64," + base64.b64encode(svgs[b.chart_id]).decode()
             chart = report.charts[b.chart_id]
-            return LaidOutBlock("chart", chart=chart, src=src, number=report.figure_numbers[b.chart_id])
-        view = report.table_views[b.table_id]
-        number = report.table_numbers[b.table_id]
-        return LaidOutBlock("table", view=view, number=number, table=table_layout(view, theme))
+            data = report.chart_data.get(b.chart_id)
+            in_appendix = data in report.appendix
+            return LaidOutBlock(
+                "chart",
+                chart=chart,
+                src=src,
+                number=report.figure_numbers[b.chart_id],
+                link=f"table-{data}" if in_appendix else "",
+                link_number=report.table_numbers[data] if in_appendix else "",
+            )
+        return table(b.table_id)
 
-    return chapters_of(
+    chapters = chapters_of(
         [
             LaidOutSection(s.id, s.title, s.level, tuple(block(b, s) for b in s.blocks))
             for s in report.sections
         ]
     )
+    return chapters, tuple(table(view_id) for view_id in report.appendix)
 
 
 class StylesLoader(jinja2.BaseLoader):
@@ -265,13 +294,15 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[s
         c=theme.colors,
         meta=report.meta,
     )
+    chapters, appendix = lay_out(report, theme, svgs)
     html = _render(
         theme,
         "report.html.j2",
         "html",
         meta=report.meta,
         headlines=report.headlines,
-        chapters=lay_out(report, theme, svgs),
+        chapters=chapters,
+        appendix=appendix,
     )
     return html, css
 

@@ -79,6 +79,9 @@ class TableSettings(Settings):
     share_decimals: Decimals = 1
     caption: str | None = None
     note: str | None = None
+    # Where the table is printed: "auto" moves it to the data appendix when a chart in its section
+    # already shows its data (one presentation per dataset), "inline" keeps it where it is placed.
+    placement: Literal["auto", "inline", "appendix"] = "auto"
 
 
 class HeadlineSettings(Settings):
@@ -131,6 +134,12 @@ class ReportSettings(Settings):
     deck: DeckSettings = DeckSettings()
     consistency: list[ConsistencySettings] = []
     checks: CheckSettings = CheckSettings()
+
+
+class SectionSettings(Settings):
+    """A section file's front matter."""
+
+    takeaway: str | None = None
 
 
 # ---------------------------------------------------------------- theme.toml

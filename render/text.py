@@ -43,6 +43,11 @@ def markdown_to_html(
     return renderer.render(tokens, _md.options, {})
 
 
+def markdown_inline_html(markdown: str) -> str:
+    """One line of Markdown as inline HTML (no paragraph around it): a label, a caption."""
+    return _md.renderInline(markdown).strip()
+
+
 def markdown_to_plain(markdown: str) -> list[str]:
     """Paragraphs of plain text (links reduced to their words), for notes and slide bodies."""
     tokens = _md.parse(markdown)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError
-from .formatting import Percent
+from .formatting import Percent, sourced
 from .model import DataTable, Fact
 from .paths import Resolver
 from .sandbox import Namespace, TemplateLookupError
@@ -103,7 +103,10 @@ class YearFigures(Namespace):
             if data is not None:
                 from .assemble import TableFigures
 
-                items = {key: value_of(fact) for key, fact in data.facts.items()}
+                items = {
+                    key: sourced(value_of(fact), f"year({self._year}).{key}")
+                    for key, fact in data.facts.items()
+                }
                 if data.tables:
                     tables = {n: TableFigures(t) for n, t in data.tables.items()}
                     items["tables"] = Namespace(f"tables of {self._year}", tables)
