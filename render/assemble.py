@@ -101,6 +101,11 @@ def assemble(content: Content, styles_dir: Path) -> Report:
         keywords=tuple(cfg.keywords),
         tagline=cfg.tagline,
         website=cfg.website,
+        hotline=text(cfg.back_cover.hotline, "back_cover", "hotline"),
+        how_to_help=tuple(
+            text(item, "back_cover", "how_to_help", n) for n, item in enumerate(cfg.back_cover.how_to_help)
+        ),
+        nobreak=tuple(allowed),
     )
 
     charts = {}

@@ -134,9 +134,9 @@ def build(
                 with _timed(timings, "charts", progress):
                     svgs = chart_svgs(report, theme)
                 with _timed(timings, "html", progress):
-                    html, css = render_html(report, theme, svgs)
+                    source = render_html(report, theme, svgs)
                 with _timed(timings, "pdf", progress):
-                    rendered["pdf"] = render_pdf(report, theme, html, css)
+                    rendered["pdf"] = render_pdf(report, theme, source)
             if "pptx" in formats:
                 if progress:
                     progress("deck")

@@ -6,6 +6,7 @@ number already bound, so a renderer only decides how things look.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -319,6 +320,14 @@ class ReportMeta:
     keywords: tuple[str, ...]
     tagline: str = ""
     website: str = ""
+    hotline: str = ""  # the back cover's call to action (Markdown)
+    how_to_help: tuple[str, ...] = ()  # the back cover's links (Markdown)
+    nobreak: tuple[str, ...] = ()  # phrases never broken across lines (a phone number)
+
+    @property
+    def website_name(self) -> str:
+        """The website as people say it: "missingkids.org"."""
+        return re.sub(r"^https?://(www\.)?|/$", "", self.website)
 
 
 @dataclass(frozen=True)

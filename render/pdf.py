@@ -7,14 +7,12 @@ graphics are CSS backgrounds, and headings never skip a level.
 
 from __future__ import annotations
 
-import base64
 import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 
 import jinja2
@@ -24,96 +22,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .charts import render_svg
-from .deck_measure import font_face
 from .errors import ContentError, read_utf8
-from .model import Chapter, Chart, ChartRef, KeyFigure, Prose, Report, Section, TableView, chapters_of
+from .flow import plan_moves
+from .layout import LaidOutReport, lay_out
+from .model import Prose, Report
 from .paths import Resolver
 from .sandbox import StyleSandbox
 from .tagging import repair
-from .text import link_texts, markdown_inline_html, markdown_to_html
+from .text import link_texts
 from .theme import Theme
-
-
-@dataclass(frozen=True)
-class LaidOutBlock:
-    kind: str  # "prose", "chart" or "table"
-    html: str = ""
-    chart: Chart | None = None
-    src: str = ""
-    view: TableView | None = None
-    number: str = ""
-    table: TableLayout | None = None
-    value: str = ""  # a key figure's number
-    label: str = ""  # a key figure's label, as HTML
-    link: str = ""  # the other presentation of the same data: "table-x" for a chart, "chart-x" for a table
-    link_number: str = ""  # its number
-
-
-# Table text as report.css.j2 sets it: 10 pt, cells padded 6 pt each side, or 3 pt in a compact table.
-TABLE_FONT_SIZE, TABLE_PADDING, COMPACT_PADDING = 10.0, 6.0, 3.0
-
-
-@dataclass(frozen=True)
-class TableLayout:
-    """How a table is set across the text column."""
-
-    parts: tuple[TableView, ...]  # the whole table, or groups of its columns
-    compact: bool  # narrower cell padding
-    break_words: bool  # a word too long for any column may break anywhere
-
-
-def table_layout(view: TableView, theme: Theme) -> TableLayout:
-    """The table as it fits across the text column: whole, with compact cells if that makes it fit,
-    or in groups of columns that each repeat the row headers ("part 2 of 3"), so no column is ever
-    cut off at the page edge. A column is as narrow as its longest word, or its longest number
-    (numbers never wrap); header and total rows are bold."""
-    regular = font_face(theme.font_files["regular"])
-    bold = font_face(theme.font_files.get("bold", theme.font_files["regular"]))
-    body = [(row, regular) for row in view.rows] + ([(view.totals, bold)] if view.totals else [])
-
-    def narrowest(j: int) -> float:
-        words = [bold.width(w, TABLE_FONT_SIZE, fallback=False) for w in view.header[j].split()]
-        for row, face in body:
-            texts = [row[j].text] if row[j].numeric else row[j].text.split()
-            words += [face.width(t, TABLE_FONT_SIZE, fallback=False) for t in texts]
-        return max(words, default=0.0)
-
-    room = theme.chart["pdf_width_in"] * 72
-    words = [narrowest(j) for j in range(len(view.header))]
-    if sum(words) + 2 * TABLE_PADDING * len(words) <= room:
-        return TableLayout((view,), compact=False, break_words=False)
-    widths = [w + 2 * COMPACT_PADDING for w in words]
-    if sum(widths) <= room or widths[0] + max(widths[1:], default=0) > room:
-        return TableLayout((view,), compact=True, break_words=sum(widths) > room)
-    groups: list[list[int]] = [[]]
-    used = widths[0]
-    for j in range(1, len(widths)):
-        if groups[-1] and used + widths[j] > room:
-            groups.append([])
-            used = widths[0]
-        groups[-1].append(j)
-        used += widths[j]
-    parts = []
-    for n, columns in enumerate(groups, start=1):
-        keep = (0, *columns)
-        parts.append(
-            replace(
-                view,
-                caption=f"{view.caption} (part {n} of {len(groups)})",
-                header=tuple(view.header[j] for j in keep),
-                rows=tuple(tuple(row[j] for j in keep) for row in view.rows),
-                totals=tuple(view.totals[j] for j in keep) if view.totals else None,
-            )
-        )
-    return TableLayout(tuple(parts), compact=True, break_words=False)
-
-
-@dataclass(frozen=True)
-class LaidOutSection:
-    id: str
-    title: str
-    level: int
-    blocks: tuple[LaidOutBlock, ...]
 
 
 class ResolvingFetcher(URLFetcher):
@@ -130,72 +47,6 @@ class ResolvingFetcher(URLFetcher):
         if not url.startswith("data:") and self.resolver.url_path(url) is None:
             raise FatalURLFetchingError(f"{url} is outside the content, styles and package folders")
         return super().fetch(url, headers)
-
-
-def _image_html(section: Section):
-    """Render a Markdown image from the section's checked images: a file URL and its alt text, or,
-    when decorative, a CSS background (an artifact, never an untagged figure)."""
-
-    def render(token) -> str:
-        image = section.images[str(token.attrs.get("src", ""))]
-        url = escape(image.path.as_uri())
-        if image.decorative:
-            ratio = 100 * image.height / image.width
-            return (
-                f'<span class="decorative-image" style="background-image: url(\'{url}\'); '
-                f'padding-bottom: {ratio:.2f}%"></span>'
-            )
-        return f'<img class="narrative-image" src="{url}" alt="{escape(image.alt)}">'
-
-    return render
-
-
-def lay_out(
-    report: Report, theme: Theme, svgs: dict[str, bytes]
-) -> tuple[list[Chapter[LaidOutSection]], tuple[LaidOutBlock, ...]]:
-    """Prose as HTML, charts as embedded SVG, each figure and table with its number and a link to
-    the other presentation of the same data; and the data appendix's tables."""
-
-    def table(view_id: str) -> LaidOutBlock:
-        view = report.table_views[view_id]
-        chart = report.data_chart.get(view_id)
-        return LaidOutBlock(
-            "table",
-            view=view,
-            number=report.table_numbers[view_id],
-            table=table_layout(view, theme),
-            link=f"chart-{chart}" if chart and view_id in report.appendix else "",
-            link_number=report.figure_numbers.get(chart, "") if chart else "",
-        )
-
-    def block(b, section: Section) -> LaidOutBlock:
-        if isinstance(b, Prose):
-            html = markdown_to_html(b.markdown, heading_offset=1, image=_image_html(section))
-            return LaidOutBlock("prose", html=html)
-        if isinstance(b, KeyFigure):
-            return LaidOutBlock("key-figure", value=b.value, label=markdown_inline_html(b.label))
-        if isinstance(b, ChartRef):
-            src = "data:image/svg+xml;base64," + base64.b64encode(svgs[b.chart_id]).decode()
-            chart = report.charts[b.chart_id]
-            data = report.chart_data.get(b.chart_id)
-            in_appendix = data in report.appendix
-            return LaidOutBlock(
-                "chart",
-                chart=chart,
-                src=src,
-                number=report.figure_numbers[b.chart_id],
-                link=f"table-{data}" if in_appendix else "",
-                link_number=report.table_numbers[data] if in_appendix else "",
-            )
-        return table(b.table_id)
-
-    chapters = chapters_of(
-        [
-            LaidOutSection(s.id, s.title, s.level, tuple(block(b, s) for b in s.blocks))
-            for s in report.sections
-        ]
-    )
-    return chapters, tuple(table(view_id) for view_id in report.appendix)
 
 
 class StylesLoader(jinja2.BaseLoader):
@@ -271,20 +122,39 @@ def _template_line(error: BaseException) -> tuple[str, int] | None:
     return None
 
 
-def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[str, str]:
+@dataclass(frozen=True)
+class PdfSource:
+    """What WeasyPrint lays out: the HTML and CSS, and the layout they were made from (the flow
+    pass reorders it and makes the HTML again)."""
+
+    layout: LaidOutReport
+    html: str
+    css: str
+
+
+FONT_WEIGHTS = {
+    "regular": (400, "normal"),
+    "italic": (400, "italic"),
+    "semibold": (600, "normal"),
+    "bold": (700, "normal"),
+    "bold_italic": (700, "italic"),
+    "black": (900, "normal"),
+}
+
+
+def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> PdfSource:
     """The report as an HTML document and its stylesheet."""
-    weights = {
-        "regular": (400, "normal"),
-        "italic": (400, "italic"),
-        "semibold": (600, "normal"),
-        "bold": (700, "normal"),
-        "bold_italic": (700, "italic"),
-        "black": (900, "normal"),
-    }
     faces = [
-        {"url": path.as_uri(), "weight": weights[style][0], "style": weights[style][1]}
+        {"url": path.as_uri(), "weight": FONT_WEIGHTS[style][0], "style": FONT_WEIGHTS[style][1]}
         for style, path in theme.font_files.items()
     ]
+    page = theme.page
+    geometry = {
+        **page.model_dump(),
+        "text_width_in": page.text_width_in,
+        "height_in": page.height_in,
+        "side_column_in": round(page.side_column_in, 3),
+    }
     css = _render(
         theme,
         "report.css.j2",
@@ -293,18 +163,14 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[s
         font_family=theme.font_family,
         c=theme.colors,
         meta=report.meta,
+        page=geometry,
     )
-    chapters, appendix = lay_out(report, theme, svgs)
-    html = _render(
-        theme,
-        "report.html.j2",
-        "html",
-        meta=report.meta,
-        headlines=report.headlines,
-        chapters=chapters,
-        appendix=appendix,
-    )
-    return html, css
+    layout = lay_out(report, theme, svgs, nobreak=report.meta.nobreak)
+    return PdfSource(layout, _html(report, theme, layout), css)
+
+
+def _html(report: Report, theme: Theme, layout: LaidOutReport) -> str:
+    return _render(theme, "report.html.j2", "html", meta=report.meta, doc=layout, back=layout.back)
 
 
 @contextmanager
@@ -323,14 +189,24 @@ def _source_date(year: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
+def render_pdf(report: Report, theme: Theme, source: PdfSource) -> bytes:
+    """Lay the HTML out, let figures that would leave a half-empty page move past a paragraph or two
+    of their own section (one more layout pass at most), then write the tagged PDF."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     try:
         with _source_date(report.meta.published_year):
-            document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
-            stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
-            written = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
+            stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
+
+            def lay(html: str):
+                document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
+                return document.render(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
+
+            document = lay(source.html)
+            moves = plan_moves(document, source.layout)
+            if moves:
+                document = lay(_html(report, theme, source.layout.moved(moves)))
+            written = document.write_pdf(pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as e:
         raise ContentError(
             theme.styles_dir,
@@ -344,11 +220,12 @@ def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
 def link_descriptions(report: Report) -> dict[str, str]:
     """Every external link's address → its words, from the narrative."""
     found: dict[str, str] = {}
-    for section in report.sections:
-        for block in section.blocks:
-            if isinstance(block, Prose):
-                for href, words in link_texts(block.markdown).items():
-                    found.setdefault(href, words)
+    texts = [b.markdown for s in report.sections for b in s.blocks if isinstance(b, Prose)]
+    for markdown in texts + list(report.meta.how_to_help) + [report.meta.hotline]:
+        for href, words in link_texts(markdown).items():
+            found.setdefault(href, words)
+    if report.meta.website:
+        found.setdefault(report.meta.website, report.meta.website_name)
     return found
 
 

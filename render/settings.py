@@ -19,7 +19,15 @@ from types import UnionType
 from typing import Annotated, Literal, TypeVar, Union, get_args, get_origin
 
 import langcodes
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import ContentError, ContentErrors, read_utf8
 from .tomlpos import key_lines, line_of
@@ -114,6 +122,13 @@ class CheckSettings(Settings):
     stale_share: Annotated[float, Field(ge=0, le=100)] = 20
 
 
+class BackCoverSettings(Settings):
+    """What the back cover says besides the tagline and the website: where to call, how to help."""
+
+    hotline: str = ""  # e.g. "Report a missing child: 1-800-THE-LOST"
+    how_to_help: list[str] = []  # Markdown lines, e.g. "[Donate to find missing children](https://…)"
+
+
 class ReportSettings(Settings):
     title: str
     subtitle: str = ""
@@ -134,6 +149,7 @@ class ReportSettings(Settings):
     deck: DeckSettings = DeckSettings()
     consistency: list[ConsistencySettings] = []
     checks: CheckSettings = CheckSettings()
+    back_cover: BackCoverSettings = BackCoverSettings()
 
 
 class SectionSettings(Settings):
@@ -200,11 +216,49 @@ class SlideStyle(Settings):
     template: str = "deck-template.pptx"
 
 
+class PageStyle(Settings):
+    size: Literal["letter", "A4"] = "letter"
+    margin_top_in: Annotated[float, Field(ge=0.3, le=2)]
+    margin_bottom_in: Annotated[float, Field(ge=0.3, le=2)]
+    margin_side_in: Annotated[float, Field(ge=0.3, le=2)]
+    main_column_in: Annotated[float, Field(ge=3, le=7)]
+    gutter_in: Annotated[float, Field(ge=0, le=1)]
+    body_size: Annotated[float, Field(ge=10, le=14)]
+
+    @property
+    def width_in(self) -> float:
+        return 8.5 if self.size == "letter" else 8.27
+
+    @property
+    def height_in(self) -> float:
+        return 11.0 if self.size == "letter" else 11.69
+
+    @property
+    def text_width_in(self) -> float:
+        return self.width_in - 2 * self.margin_side_in
+
+    @property
+    def side_column_in(self) -> float:
+        return self.text_width_in - self.main_column_in - self.gutter_in
+
+
 class ThemeSettings(Settings):
     font: FontSettings
     colors: ColourSettings
+    page: PageStyle
     chart: ChartStyle
     slides: SlideStyle
+
+    @model_validator(mode="after")
+    def _figures_fit(self) -> ThemeSettings:
+        if self.chart.pdf_width_in > self.page.text_width_in + 0.01:
+            raise ValueError(
+                f"chart.pdf_width_in = {self.chart.pdf_width_in} is wider than the text column "
+                f"({self.page.text_width_in:.2f} in)"
+            )
+        if self.page.side_column_in < 1.2:
+            raise ValueError("page.main_column_in leaves less than 1.2 in for the side column")
+        return self
 
 
 # ---------------------------------------------------------------- reading and messages

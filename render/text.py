@@ -43,6 +43,37 @@ def markdown_to_html(
     return renderer.render(tokens, _md.options, {})
 
 
+def markdown_blocks_html(
+    markdown: str,
+    heading_offset: int = 1,
+    image: Callable[[Token], str] | None = None,
+    mark: Callable[[], str] | None = None,
+) -> list[tuple[str, str]]:
+    """The Markdown's top-level blocks (paragraphs, lists, subheadings …) rendered one by one, each
+    with an id from `mark` set as its `data-flow` attribute: the units a page layout may reorder
+    and find again on the laid-out page."""
+    tokens = _md.parse(markdown)
+    renderer = type(_md.renderer)(_md)
+    if image is not None:
+        renderer.rules["image"] = lambda tokens, idx, options, env: image(tokens[idx])
+    groups: list[list[Token]] = []
+    depth = 0
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+        if depth == 0:
+            groups.append([])
+        groups[-1].append(token)
+        depth += token.nesting
+    out = []
+    for group in groups:
+        flow = mark() if mark else ""
+        if flow:
+            group[0].attrSet("data-flow", flow)
+        out.append((flow, renderer.render(group, _md.options, {})))
+    return out
+
+
 def markdown_inline_html(markdown: str) -> str:
     """One line of Markdown as inline HTML (no paragraph around it): a label, a caption."""
     return _md.renderInline(markdown).strip()

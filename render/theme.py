@@ -62,6 +62,10 @@ class Theme:
     def chart(self) -> dict:
         return self.settings.chart.model_dump()
 
+    @property
+    def page(self):
+        return self.settings.page
+
     @cached_property
     def slides(self) -> dict:
         return self.settings.slides.model_dump(exclude_none=True)
