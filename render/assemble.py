@@ -18,7 +18,7 @@ from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section, T
 from .narrative import check_rounding, lint_prose, make_environment, render_template
 from .sandbox import Namespace
 from .sections import check_outline, render_section
-from .tableview import build_view
+from .tableview import build_view, largest_first
 from .years import value_of
 
 
@@ -160,6 +160,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     check_outline(sections, content.config_path)
     _check_placement(sections, charts, views, content)
     sections, appendix, chart_data = _place_tables(sections, charts, views, cfg)
+    views = _order_rows(views, charts, chart_data, cfg)
 
     headlines = []
     ids = {s.id for s in sections}
@@ -248,6 +249,20 @@ def _schema_texts(env, table: DataTable, allowed: list[str]) -> DataTable:
         source=text(table.source),
         fields=fields,
     )
+
+
+def _order_rows(views: dict, charts: dict, chart_data: dict, cfg) -> dict:
+    """A table lists its rows in the order of the chart that shows its data (largest first when the
+    chart sorts by value), unless its own `sort` says otherwise."""
+    follows = {view: charts[chart] for chart, view in chart_data.items()}
+    ordered = {}
+    for vid, view in views.items():
+        sort = cfg.tables[vid].sort
+        if sort is None:
+            chart = follows.get(vid)
+            sort = "descending" if chart is not None and chart.kind == "bar" and chart.sorted else "data"
+        ordered[vid] = largest_first(view) if sort == "descending" else view
+    return ordered
 
 
 def _place_tables(sections: list[Section], charts, views, cfg) -> tuple[list[Section], tuple[str, ...], dict]:

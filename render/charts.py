@@ -79,7 +79,7 @@ def build_chart(
             # "Top N" always means the N largest, whatever order they are then drawn in.
             keep = {label for label, _ in sorted(pairs, key=lambda p: p[1], reverse=True)[:top]}
             pairs = [p for p in pairs if p[0] in keep]
-            note = note or f"Showing the top {top} of {of_count}; every one is in the table that follows."
+            note = note or f"The {top} largest of {of_count}."
         if spec.sort == "descending":
             pairs.sort(key=lambda p: p[1], reverse=True)
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
@@ -136,6 +136,7 @@ def build_chart(
         show_share=spec.show_share and measure.unit != "percent",
         short_labels=short_labels,
         share_decimals=spec.share_decimals,
+        sorted=kind == "bar" and spec.sort == "descending",
     )
 
 

@@ -166,6 +166,7 @@ class Chart:
     show_share: bool = False
     short_labels: dict[str, str] = field(default_factory=dict, hash=False)  # long category → chart label
     share_decimals: int = 1
+    sorted: bool = False  # bars ordered largest first
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,8 @@ class TableSettings(Settings):
     # Where the table is printed: "auto" moves it to the data appendix when a chart in its section
     # already shows its data (one presentation per dataset), "inline" keeps it where it is placed.
     placement: Literal["auto", "inline", "appendix"] = "auto"
+    # Row order: as in the data, or largest first; unset follows the chart that shows the data.
+    sort: Literal["data", "descending"] | None = None
 
 
 class HeadlineSettings(Settings):

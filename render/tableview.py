@@ -6,6 +6,7 @@ Totals and shares are computed here from the data, never stored, so a table alwa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from .errors import ContentError
 from .formatting import decimals_of, format_value, percent, share_percent
@@ -110,3 +111,11 @@ def build_view(
         note=note,
         source=table.source,
     )
+
+
+def largest_first(view: TableView) -> TableView:
+    """The rows ordered by their total (the Total column when there is one, else the first
+    numeric column), largest first, as a chart sorted by value shows them; the total row stays last."""
+    column = len(view.header) - 1 if view.header[-1] == "Total" else 1
+    rows = sorted(view.rows, key=lambda row: -(row[column].value or 0))
+    return replace(view, rows=tuple(rows))

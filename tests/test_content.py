@@ -48,10 +48,10 @@ def line_of(path: Path, needle: str) -> int:
 
 def test_corrupted_cell_fails_its_control_total_naming_table_cell_and_both_values(content_copy, tmp_path):
     data = content_copy / "data" / "cases_by_type.csv"
-    replace_in(data, "Family Abduction,Active,316", "Family Abduction,Active,317")
+    replace_in(data, "Family abduction,Active,316", "Family abduction,Active,317")
     message = build_error(content_copy, tmp_path)
     assert "cases_by_type" in message
-    assert "case_type = 'Family Abduction'" in message
+    assert "case_type = 'Family abduction'" in message
     assert "1,240" in message and "1,239" in message  # computed row total and the published one
     assert "status = 'Active'" in message
     assert "3,416" in message and "3,415" in message  # the column total fails too
@@ -71,22 +71,22 @@ def test_published_percentages_come_out_of_the_counts(content_copy, tmp_path):
 
 def test_an_empty_figure_is_on_the_checklist_with_its_row_and_cell(content_copy, tmp_path):
     data = content_copy / "data" / "cases_by_type.csv"
-    line = line_of(data, "Family Abduction,Active,316")
-    replace_in(data, "Family Abduction,Active,316", "Family Abduction,Active,")
+    line = line_of(data, "Family abduction,Active,316")
+    replace_in(data, "Family abduction,Active,316", "Family abduction,Active,")
     message = build_error(content_copy, tmp_path)
     assert "cases_by_type.csv: 1 to fill in" in message
-    assert f"Family Abduction / Active (line {line}, cell C{line})" in message
+    assert f"Family abduction / Active (line {line}, cell C{line})" in message
 
 
 @pytest.mark.parametrize(
     "old, new, expected",
     [
-        ("Family Abduction,Active,316", "Family Abduction;Active;316", "one cell containing semicolons"),
-        ("Family Abduction,Active,316", 'Family Abduction,Active,"3,16"', "whole number"),
-        ("Family Abduction,Active,316", "Family Abduction,Active,316,9", "has 4 values but the header has 3"),
-        ("Family Abduction,Resolved,923", "Family Abduction,Active,923", "duplicate row"),
-        ("Family Abduction,Active,316", "Family Abducton,Active,316", "did you mean 'Family Abduction'"),
-        ("Family Abduction,Active,316", "Family Abduction,Active,-3", "below the smallest allowed value"),
+        ("Family abduction,Active,316", "Family abduction;Active;316", "one cell containing semicolons"),
+        ("Family abduction,Active,316", 'Family abduction,Active,"3,16"', "whole number"),
+        ("Family abduction,Active,316", "Family abduction,Active,316,9", "has 4 values but the header has 3"),
+        ("Family abduction,Resolved,923", "Family abduction,Active,923", "duplicate row"),
+        ("Family abduction,Active,316", "Family Abducton,Active,316", "did you mean 'Family abduction'"),
+        ("Family abduction,Active,316", "Family abduction,Active,-3", "below the smallest allowed value"),
     ],
 )
 def test_bad_csv_row_is_named_by_file_line_and_column(content_copy, tmp_path, old, new, expected):
@@ -100,8 +100,8 @@ def test_bad_csv_row_is_named_by_file_line_and_column(content_copy, tmp_path, ol
 
 def test_thousands_separator_names_the_spreadsheet_cell(content_copy, tmp_path):
     data = content_copy / "data" / "cases_by_type.csv"
-    line = line_of(data, "Endangered Runaway,Resolved,22347")
-    replace_in(data, "Endangered Runaway,Resolved,22347", 'Endangered Runaway,Resolved,"22,347"')
+    line = line_of(data, "Endangered runaway,Resolved,22347")
+    replace_in(data, "Endangered runaway,Resolved,22347", 'Endangered runaway,Resolved,"22,347"')
     message = build_error(content_copy, tmp_path)
     assert f"column 'children' (cell C{line})" in message
     assert "write 22347" in message
@@ -335,8 +335,8 @@ def test_control_total_errors_name_the_real_line_despite_blank_lines(content_cop
     controls.write_text(lines[0] + "\n" + "".join(lines[1:]))
     replace_in(
         controls,
-        "cases_by_type,case_type=Family Abduction,children,sum,1239",
-        "cases_by_type,case_type=Family Abduction,children,sum,1240",
+        "cases_by_type,case_type=Family abduction,children,sum,1239",
+        "cases_by_type,case_type=Family abduction,children,sum,1240",
     )
     assert f"line {line_of(controls, ',1240,')} of control_totals.csv" in build_error(content_copy, tmp_path)
 
@@ -379,7 +379,7 @@ def test_percentages_are_never_added_up(content_copy, tmp_path):
     [
         ("{{ hotline_calls | percent }}", "is not a percentage"),
         ("{{ reports_outside_us_pct | number }}", "is a percentage: use | percent"),
-        ('{{ tables.cases_by_type.share(case_type="Family Abduction") | number(1) }}', "is a percentage"),
+        ('{{ tables.cases_by_type.share(case_type="Family abduction") | number(1) }}', "is a percentage"),
         ('{{ tables.cst_by_age.value(age_group="15 to 17") | millions(1) }}', "is a percentage"),
     ],
 )
