@@ -23,6 +23,9 @@ SMALL_TABLE_ROWS = 4  # set at its natural width, not across the page
 GLANCE_PER_CHAPTER = 12
 GLANCE_COLUMNS = 3
 GLANCE_ROWS_PER_PAGE = 7  # figure rows that fit a page with the chapter headings
+# Heights the stylesheet gives the spread's title and each chapter heading (with their margins).
+GLANCE_TITLE_IN, GLANCE_HEADING_IN, GLANCE_ROW_MAX_IN = 0.75, 0.62, 3.5
+GLANCE_FIGURE_IN = 1.1  # a figure's number and a three-line label
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,24 @@ class GlanceGroup:
 
 
 @dataclass(frozen=True)
+class GlancePage:
+    """One page of the "at a glance" spread: its chapter groups, and the height of a row of figures
+    that fills the page (so the figures spread over it, not bunch at the top)."""
+
+    groups: tuple[GlanceGroup, ...]
+    row_height_in: float
+
+    TEMPLATE_ATTRIBUTES = frozenset({"last_row_from"})
+
+    @property
+    def last_row_from(self) -> int:
+        """Index of the first figure in the page's last row (its last group's): that row is not
+        stretched, so the page ends with it."""
+        last = len(self.groups[-1].figures) if self.groups else 0
+        return last - (last % GLANCE_COLUMNS or GLANCE_COLUMNS)
+
+
+@dataclass(frozen=True)
 class BackCover:
     hotline: str  # HTML
     help: tuple[str, ...]  # HTML
@@ -83,7 +104,7 @@ class BackCover:
 @dataclass(frozen=True)
 class LaidOutReport:
     chapters: tuple[Chapter[LaidOutSection], ...]
-    glance: tuple[tuple[GlanceGroup, ...], ...]  # pages of chapter groups
+    glance: tuple[GlancePage, ...]
     appendix: tuple[LaidOutBlock, ...]
     back: BackCover
 
@@ -250,7 +271,9 @@ def lay_out(
         help=tuple(markdown_inline_html(item) for item in meta.how_to_help),
         website_text=meta.website_name,
     )
-    return LaidOutReport(chapters, glance(report), appendix, back)
+    page = theme.page
+    height = page.height_in - page.margin_top_in - page.margin_bottom_in
+    return LaidOutReport(chapters, glance(report, height), appendix, back)
 
 
 def _keep_together(html: str, phrases: tuple[str, ...]) -> str:
@@ -260,7 +283,7 @@ def _keep_together(html: str, phrases: tuple[str, ...]) -> str:
     return html
 
 
-def glance(report: Report) -> tuple[GlanceGroup, ...]:
+def glance(report: Report, page_height_in: float) -> tuple[GlancePage, ...]:
     """The "at a glance" figures, grouped by chapter: the headlines of each chapter, then its
     sections' key figures, each figure once."""
     groups = []
@@ -277,7 +300,14 @@ def glance(report: Report) -> tuple[GlanceGroup, ...]:
         if figures:
             chosen = tuple(list(figures.items())[:GLANCE_PER_CHAPTER])
             groups.append(GlanceGroup(chapter.opener.title, chapter.opener.id, chosen))
-    return _pages(groups)
+    pages = []
+    for n, groups_on_page in enumerate(_pages(groups)):
+        rows = sum(-(-len(g.figures) // GLANCE_COLUMNS) for g in groups_on_page)
+        room = page_height_in - (GLANCE_TITLE_IN if n == 0 else 0) - GLANCE_HEADING_IN * len(groups_on_page)
+        # Rows spaced so the last row's figures end at the foot of the page.
+        height = (room - GLANCE_FIGURE_IN) / (rows - 1) if rows > 1 else room
+        pages.append(GlancePage(groups_on_page, round(min(GLANCE_ROW_MAX_IN, height) - 0.02, 3)))
+    return tuple(pages)
 
 
 def _pages(groups: list[GlanceGroup]) -> tuple[tuple[GlanceGroup, ...], ...]:

@@ -26,6 +26,7 @@ from .errors import ContentError, read_utf8
 from .flow import plan_moves
 from .layout import LaidOutReport, lay_out
 from .model import Prose, Report
+from .origins import recording
 from .paths import Resolver
 from .sandbox import StyleSandbox
 from .tagging import repair
@@ -206,7 +207,8 @@ def render_pdf(report: Report, theme: Theme, source: PdfSource) -> bytes:
             moves = plan_moves(document, source.layout)
             if moves:
                 document = lay(_html(report, theme, source.layout.moved(moves)))
-            written = document.write_pdf(pdf_variant="pdf/ua-1")
+            with recording() as record:
+                written = document.write_pdf(pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as e:
         raise ContentError(
             theme.styles_dir,
@@ -214,7 +216,7 @@ def render_pdf(report: Report, theme: Theme, source: PdfSource) -> bytes:
             hint="only files in the content and styles folders can be used; check url(…) in the "
             "stylesheet and the references inside SVG pictures",
         ) from None
-    return repair(written, link_descriptions(report))
+    return repair(written, link_descriptions(report), record)
 
 
 def link_descriptions(report: Report) -> dict[str, str]:

@@ -21,6 +21,9 @@ import re
 
 import pikepdf
 
+from .origins import Record
+from .structure import Tree, add_id_tree, apply_roles, join_pieces, link_texts
+
 PRINT_FLAG = 4
 MARKED_CONTENT = re.compile(rb"/[A-Za-z0-9]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 
@@ -304,13 +307,18 @@ def fix_figure_bboxes(pdf: pikepdf.Pdf) -> int:
     return count
 
 
-def describe_links(pdf: pikepdf.Pdf, descriptions: dict[str, str]) -> int:
-    """Make link annotations printable and give them their link text as /Contents.
+def describe_links(
+    pdf: pikepdf.Pdf, descriptions: dict[str, str], own_words: dict[tuple[int, int], str] | None = None
+) -> int:
+    """Make link annotations printable and give them their link's words as /Contents.
 
-    WeasyPrint puts the raw address in /Contents, which is what a screen reader announces for the
-    annotation; the link's own words say where it goes.
+    WeasyPrint puts the raw address (or, for a link inside the document, the target's id) in
+    /Contents, which is what a screen reader announces for the annotation. Each link's own words
+    (`own_words`, by annotation) say where it goes, even when two links share an address; the
+    address → words lookup is the fallback.
     """
     count = 0
+    own_words = own_words or {}
     for page in pdf.pages:
         for annotation in page.obj.get("/Annots", []):
             if annotation.get("/Subtype") != pikepdf.Name.Link:
@@ -318,20 +326,35 @@ def describe_links(pdf: pikepdf.Pdf, descriptions: dict[str, str]) -> int:
             annotation.F = int(annotation.get("/F", 0)) | PRINT_FLAG
             action = annotation.get("/A")
             uri = str(action.get("/URI", "")) if isinstance(action, pikepdf.Dictionary) else ""
-            if uri in descriptions:
-                annotation.Contents = pikepdf.String(descriptions[uri])
+            words = own_words.get(annotation.objgen) or descriptions.get(uri)
+            if words:
+                annotation.Contents = pikepdf.String(words)
                 count += 1
     return count
 
 
-def repair(pdf_bytes: bytes, link_descriptions: dict[str, str] | None = None) -> bytes:
-    """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes)."""
+def repair(
+    pdf_bytes: bytes, link_descriptions: dict[str, str] | None = None, record: Record | None = None
+) -> bytes:
+    """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes).
+    With a record of each element's origin (origins.py), split elements are joined and the roles
+    the templates ask for applied; without one, split tables are joined by their shape."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         artifact_orphaned_marked_content(pdf)
-        merge_split_tables(pdf)
+        own_words = {}
+        if record:
+            tree = Tree(pdf)
+            artifacts: dict[int, set[int]] = {}
+            join_pieces(tree, record, artifacts)
+            apply_roles(tree, record, artifacts)
+            mark_as_artifacts(pdf, artifacts)
+            add_id_tree(tree)
+            own_words = link_texts(tree, record)
+        else:
+            merge_split_tables(pdf)
         add_header_scope(pdf)
         fix_figure_bboxes(pdf)
-        describe_links(pdf, link_descriptions or {})
+        describe_links(pdf, link_descriptions or {}, own_words)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return out.getvalue()

@@ -173,7 +173,7 @@ def test_a_title_with_quotes_and_ampersand_prints_as_written_everywhere(tiny_con
     reader = PdfReader(str(result.outputs["pdf"]))
     pages = [p.extract_text() for p in reader.pages]
     text = " ".join(pages)
-    assert all('Safety & "Impact"' in page for page in pages[2:])  # the running header (CSS)
+    assert all('Safety & "Impact"' in page for page in pages[2:-1])  # the running header (CSS)
     assert "&amp;" not in text and "&#34;" not in text and "\\22" not in text
     assert reader.metadata.title == 'Safety & "Impact"'
     deck = Presentation(str(result.outputs["pptx"]))
@@ -402,7 +402,7 @@ def test_a_two_thousand_character_word_wraps_inside_the_page(tiny_content, tmp_p
     write_section(tiny_content, f"The word {word} ends here.")
     result = build(tiny_content, tmp_path / "out", styles_dir=STYLES, formats=("pdf",))
     assert characters_off_the_page(result.outputs["pdf"]) == []
-    assert "".join(pdf_text(result.outputs["pdf"]).split()).count("Supercalifragilistic") == 100
+    assert word in "".join(pdf_text(result.outputs["pdf"]).split())  # every letter, in order
 
 
 def test_a_sixty_column_table_is_split_into_column_groups_that_all_fit(tiny_content, tmp_path):
