@@ -106,6 +106,7 @@ def assemble(content: Content, styles_dir: Path) -> Report:
             text(item, "back_cover", "how_to_help", n) for n, item in enumerate(cfg.back_cover.how_to_help)
         ),
         nobreak=tuple(allowed),
+        pdf_standard=cfg.pdf_standard,
     )
 
     charts = {}

@@ -96,6 +96,7 @@ def build(
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 120.0,
     strict: bool = False,
+    pdf_standard: str | None = None,
 ) -> BuildResult:
     """Build the report in content_dir into out_dir. Raises ContentError for content mistakes, an
     unusable output folder, or another build holding out_dir longer than lock_timeout seconds.
@@ -136,7 +137,7 @@ def build(
                 with _timed(timings, "html", progress):
                     source = render_html(report, theme, svgs)
                 with _timed(timings, "pdf", progress):
-                    rendered["pdf"] = render_pdf(report, theme, source)
+                    rendered["pdf"] = render_pdf(report, theme, source, pdf_standard)
             if "pptx" in formats:
                 if progress:
                     progress("deck")

@@ -324,6 +324,7 @@ class ReportMeta:
     hotline: str = ""  # the back cover's call to action (Markdown)
     how_to_help: tuple[str, ...] = ()  # the back cover's links (Markdown)
     nobreak: tuple[str, ...] = ()  # phrases never broken across lines (a phone number)
+    pdf_standard: str = "ua-2"  # "ua-1" or "ua-2"
 
     @property
     def website_name(self) -> str:

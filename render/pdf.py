@@ -190,25 +190,27 @@ def _source_date(year: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render_pdf(report: Report, theme: Theme, source: PdfSource) -> bytes:
+def render_pdf(report: Report, theme: Theme, source: PdfSource, pdf_standard: str | None = None) -> bytes:
     """Lay the HTML out, let figures that would leave a half-empty page move past a paragraph or two
     of their own section (one more layout pass at most), then write the tagged PDF."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
+    standard = pdf_standard or report.meta.pdf_standard
+    variant = f"pdf/{standard}"
     try:
         with _source_date(report.meta.published_year):
             stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
 
             def lay(html: str):
                 document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
-                return document.render(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
+                return document.render(stylesheets=[stylesheet], font_config=fonts, pdf_variant=variant)
 
             document = lay(source.html)
             moves = plan_moves(document, source.layout)
             if moves:
                 document = lay(_html(report, theme, source.layout.moved(moves)))
             with recording() as record:
-                written = document.write_pdf(pdf_variant="pdf/ua-1")
+                written = document.write_pdf(pdf_variant=variant)
     except FatalURLFetchingError as e:
         raise ContentError(
             theme.styles_dir,
@@ -216,7 +218,7 @@ def render_pdf(report: Report, theme: Theme, source: PdfSource) -> bytes:
             hint="only files in the content and styles folders can be used; check url(…) in the "
             "stylesheet and the references inside SVG pictures",
         ) from None
-    return repair(written, link_descriptions(report), record)
+    return repair(written, link_descriptions(report), record, ua2=standard == "ua-2")
 
 
 def link_descriptions(report: Report) -> dict[str, str]:

@@ -140,6 +140,9 @@ class ReportSettings(Settings):
     tagline: str = ""
     website: WebAddress = ""
     language: Language
+    # PDF/UA-2 (PDF 2.0, which also meets WTPDF 1.0 Accessibility and Reuse) or PDF/UA-1 (PDF 1.7,
+    # for readers and checkers that do not know PDF 2.0 yet).
+    pdf_standard: Literal["ua-1", "ua-2"] = "ua-2"
     author: str
     subject: str
     keywords: list[str] = []

@@ -81,6 +81,14 @@ class Tree:
                 if isinstance(nums[i], pikepdf.Dictionary) and nums[i].objgen == old.objgen:
                     nums[i] = new
 
+    def repoint_mcid(self, old: pikepdf.Dictionary, new: pikepdf.Dictionary, mcid: int) -> None:
+        """The ParentTree entry of one piece of old's marked content names `new`."""
+        for value in self.parent_tree.values():
+            if isinstance(value, pikepdf.Array) and mcid < len(value):
+                item = value[mcid]
+                if isinstance(item, pikepdf.Dictionary) and item.objgen == old.objgen:
+                    value[mcid] = new
+
     def detach(self, element: pikepdf.Dictionary) -> None:
         parent = element.get("/P")
         if isinstance(parent, pikepdf.Dictionary):
@@ -210,7 +218,61 @@ def apply_roles(tree: Tree, record: Record, artifacts: dict[int, set[int]]) -> i
     for element in tree.elements():
         if element.get("/S") == pikepdf.Name.TOCI:
             _flatten(tree, element)
+            _reference(tree, element)
+        elif element.get("/S") == pikepdf.Name.Caption:
+            _caption_into_figure(tree, element)
     return changed
+
+
+def _reference(tree: Tree, toci: pikepdf.Dictionary) -> None:
+    """A TOCI holds a Reference (its Link and any text beside it) and, for a chapter, the TOC of
+    its sections: Link is not a child PDF 2.0 allows in TOCI."""
+    inline = [
+        k
+        for k in tree.kids(toci)
+        if not (isinstance(k, pikepdf.Dictionary) and k.get("/S") == pikepdf.Name.TOC)
+    ]
+    rest = [k for k in tree.kids(toci) if k not in inline]
+    if not inline:
+        return
+    reference = tree.pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.Reference, P=toci, K=pikepdf.Array([])
+        )
+    )
+    if "/Pg" in toci:
+        reference.Pg = toci.Pg
+    holder = pikepdf.Dictionary(K=pikepdf.Array(inline))
+    if "/Pg" in toci:
+        holder.Pg = toci.Pg
+    toci.K = pikepdf.Array([])
+    tree.move_kids(holder, reference)
+    toci.K = pikepdf.Array([reference, *rest])
+    for element in tree.elements(reference):
+        if element.get("/P") is not None and element.P.objgen == toci.objgen:
+            element.P = reference
+    for kid in tree.kids(reference):
+        if isinstance(kid, int):
+            tree.repoint_mcid(toci, reference, int(kid))
+
+
+def _caption_into_figure(tree: Tree, caption: pikepdf.Dictionary) -> None:
+    """A chart's title and note are the Caption of its Figure (PDF 2.0 puts Caption inside the
+    Figure; a Div around them would count for nothing, being transparent to structure rules)."""
+    parent = caption.get("/P")
+    if not isinstance(parent, pikepdf.Dictionary):
+        return
+    figures = [
+        k
+        for k in tree.kids(parent)
+        if isinstance(k, pikepdf.Dictionary) and k.get("/S") == pikepdf.Name.Figure
+    ]
+    if len(figures) != 1:
+        return
+    figure = figures[0]
+    tree.detach(caption)
+    caption.P = figure
+    figure.K = pikepdf.Array([caption, *tree.kids(figure)])
 
 
 def _flatten(tree: Tree, toci: pikepdf.Dictionary) -> None:

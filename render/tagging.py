@@ -23,6 +23,7 @@ import pikepdf
 
 from .origins import Record
 from .structure import Tree, add_id_tree, apply_roles, join_pieces, link_texts
+from .ua2 import repair_ua2
 
 PRINT_FLAG = 4
 MARKED_CONTENT = re.compile(rb"/[A-Za-z0-9]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
@@ -334,7 +335,11 @@ def describe_links(
 
 
 def repair(
-    pdf_bytes: bytes, link_descriptions: dict[str, str] | None = None, record: Record | None = None
+    pdf_bytes: bytes,
+    link_descriptions: dict[str, str] | None = None,
+    record: Record | None = None,
+    *,
+    ua2: bool = False,
 ) -> bytes:
     """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes).
     With a record of each element's origin (origins.py), split elements are joined and the roles
@@ -350,6 +355,8 @@ def repair(
             mark_as_artifacts(pdf, artifacts)
             add_id_tree(tree)
             own_words = link_texts(tree, record)
+            if ua2:
+                repair_ua2(tree, record)
         else:
             merge_split_tables(pdf)
         add_header_scope(pdf)

@@ -3,6 +3,7 @@ with one parser, so the PDF and the deck read the same Markdown the same way."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
@@ -48,6 +49,7 @@ def markdown_blocks_html(
     heading_offset: int = 1,
     image: Callable[[Token], str] | None = None,
     mark: Callable[[], str] | None = None,
+    id_prefix: str = "",
 ) -> list[tuple[str, str]]:
     """The Markdown's top-level blocks (paragraphs, lists, subheadings …) rendered one by one, each
     with an id from `mark` set as its `data-flow` attribute: the units a page layout may reorder
@@ -58,9 +60,12 @@ def markdown_blocks_html(
         renderer.rules["image"] = lambda tokens, idx, options, env: image(tokens[idx])
     groups: list[list[Token]] = []
     depth = 0
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+        if token.type == "heading_open" and id_prefix:
+            words = tokens[index + 1].content if index + 1 < len(tokens) else ""
+            token.attrSet("id", f"{id_prefix}-" + "-".join(re.findall(r"[a-z0-9]+", words.lower())))
         if depth == 0:
             groups.append([])
         groups[-1].append(token)
