@@ -17,6 +17,7 @@ $(RUNTIME): pyproject.toml
 
 $(TESTDEPS): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	scripts/ensure-verapdf.sh
 	touch $@
 
 ## Build output/<year>/impact-report-<year>.pdf and .pptx from the newest content/<year>/

@@ -34,6 +34,28 @@ def pdf_build(tmp_path_factory, year_content) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
+def pdf_ua1_build(tmp_path_factory, year_content) -> BuildResult:
+    """The year's PDF as PDF/UA-1 (report.toml's pdf_standard = "ua-1"), which stays supported."""
+    out = tmp_path_factory.mktemp("pdf-ua1")
+    return build(year_content, out, styles_dir=STYLES, formats=("pdf",), pdf_standard="ua-1")
+
+
+@pytest.fixture(scope="session")
+def verapdf_results(pdf_build, pdf_ua1_build) -> dict[tuple[str, str], dict]:
+    """veraPDF on both PDFs, every profile, in one JVM: (file name, profile) → result."""
+    from render import verapdf
+
+    pdfs = [pdf_build.outputs["pdf"], pdf_ua1_build.outputs["pdf"]]
+    renamed = []
+    for path, kind in zip(pdfs, ("ua2", "ua1")):
+        target = path.with_name(f"{kind}-{path.name}")
+        shutil.copyfile(path, target)
+        renamed.append(target)
+    results = verapdf.validate(renamed)
+    return {(Path(r["file"]).name.split("-")[0], r["profile"]): r for r in results}
+
+
+@pytest.fixture(scope="session")
 def deck_build(tmp_path_factory, year_content) -> BuildResult:
     """The year's deck, built from the real content."""
     return build(year_content, tmp_path_factory.mktemp("deck"), styles_dir=STYLES, formats=("pptx",))

@@ -27,11 +27,20 @@ def pdf_text(pdf_path) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(str(pdf_path)).pages)
 
 
-def test_passes_pdf_ua1_validator(pdf_path):
-    result = page.validate_pdf(str(pdf_path), profile="ua1")
-    failures = [(f.rule_id, f.message) for f in result.failures]
-    assert result.is_compliant, failures
-    assert result.rules.failed == 0
+def test_the_report_is_pdf_ua2_and_wtpdf_by_default(pdf_path, verapdf_results):
+    assert PdfReader(str(pdf_path)).pdf_header == "%PDF-2.0"
+    for profile in ("ua2", "wtpdf-accessibility", "wtpdf-reuse"):
+        result = verapdf_results[("ua2", profile)]
+        failures = [(f["rule"], f["count"], f["samples"][0]["message"]) for f in result["failures"]]
+        assert result["compliant"] and result["failed_checks"] == 0, (profile, failures)
+
+
+def test_the_ua1_variant_passes_both_pdf_ua1_validators(pdf_ua1_build, verapdf_results):
+    path = pdf_ua1_build.outputs["pdf"]
+    result = page.validate_pdf(str(path), profile="ua1")
+    assert result.is_compliant and result.rules.failed == 0, [(f.rule_id, f.message) for f in result.failures]
+    vera = verapdf_results[("ua1", "ua1")]
+    assert vera["compliant"] and vera["failed_checks"] == 0, vera["failures"]
 
 
 def test_headings_follow_the_sections_in_source_order(tree, report):
