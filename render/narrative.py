@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import langcodes
 
 from . import formatting
 from .errors import ContentError, ContentErrors
@@ -383,6 +384,7 @@ def check_markdown(markdown: str, path: Path) -> tuple[list, list[ContentError]]
             errors.append(_html_error(path, token.content, (token.map or [0])[0] + 1))
         elif token.type == "inline":
             for child in token.children or []:
+                errors += _check_attributes(child, path, _line_of(lines, token, "{"))
                 if child.type == "html_inline":
                     errors.append(_html_error(path, child.content, _line_of(lines, token, child.content)))
                 elif child.type == "link_open":
@@ -391,6 +393,36 @@ def check_markdown(markdown: str, path: Path) -> tuple[list, list[ContentError]]
                     at = _line_of(lines, token, f"]({href}", f"<{href}>", href)
                     errors += check_link(href, words, path, at, autolink=child.markup == "autolink")
     return tokens, errors
+
+
+ALLOWED_ATTRIBUTES = {"image": {"class", "src", "alt"}, "link_open": {"href", "lang"}, "span_open": {"lang"}}
+
+
+def _check_attributes(token, path: Path, line: int) -> list[ContentError]:
+    """`{…}` after a passage may give its language; after a picture, `.decorative`. Anything else
+    (a class, an id, an event handler) would reach the web edition's HTML: refused."""
+    if not token.attrs:
+        return []
+    allowed = ALLOWED_ATTRIBUTES.get(token.type, set())
+    errors = []
+    for name, value in token.attrs.items():
+        if name not in allowed or (name == "class" and str(value) != "decorative"):
+            errors.append(
+                ContentError(
+                    path,
+                    f"the attribute {{{name}={value}}} is not allowed in the text",
+                    line=line,
+                    hint="write {lang=es} after a [passage] in another language, or {.decorative} "
+                    "after a purely decorative picture",
+                )
+            )
+        elif name == "lang" and not langcodes.tag_is_valid(str(value)):
+            errors.append(
+                ContentError(
+                    path, f"{{lang={value}}} is not a language tag", line=line, hint="write e.g. {lang=es}"
+                )
+            )
+    return errors
 
 
 def _link_words(children, opener) -> str:

@@ -195,6 +195,8 @@ def apply_roles(tree: Tree, record: Record, artifacts: dict[int, set[int]]) -> i
     changed = 0
     for element in tree.elements():
         origin = record.origins.get(element.objgen[0])
+        if origin is not None and origin.attrs.get("lang"):
+            element.Lang = pikepdf.String(origin.attrs["lang"])  # WeasyPrint keeps only the document's
         if origin is None or not origin.role:
             continue
         parent = element.get("/P")

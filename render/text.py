@@ -18,10 +18,12 @@ MAX_NESTING = 20
 
 def parser(*, html: bool = False) -> MarkdownIt:
     """The one Markdown dialect of the narrative: CommonMark with typographic quotes and
-    `{.class key=value}` attributes after images and links. `html=True` only to find raw HTML
-    (which the checks refuse); rendering never passes HTML through."""
+    `{…}` attributes after images, links and bracketed passages (`[gracias]{lang=es}`); the
+    narrative's checks allow only a language on a passage and `.decorative` on a picture.
+    `html=True` only to find raw HTML (which the checks refuse); rendering never passes HTML
+    through."""
     md = MarkdownIt("commonmark", {"html": html, "typographer": True, "maxNesting": MAX_NESTING})
-    return md.enable(["replacements", "smartquotes"]).use(attrs_plugin)
+    return md.enable(["replacements", "smartquotes"]).use(attrs_plugin, spans=True)
 
 
 _md = parser()
