@@ -1,16 +1,21 @@
 """Describe a chart in words from its data, so a screen-reader user gets what the picture shows.
 
-Rules: say what kind of chart it is and what it shows, give the largest values (all of them when
-there are few), the total, and point to the table with the full numbers. An author's own alt text,
+Written the way a person would say it: the message first (the largest category, its share of the
+whole, how far ahead it is), then the next ones and the smallest, the total, and where every value
+is. Numbers are rounded as the chart's own labels round them, so the words and the picture never
+disagree; a label is used as the data writes it, never wrapped in column-name grammar ("5 case
+type categories"). Short where the data allows (about 250 characters). An author's own alt text,
 written in report.toml, always replaces this.
 """
 
 from __future__ import annotations
 
+import re
+
 from .formatting import format_value, number, share_percent
 
-ALL_VALUES_UP_TO = 8
-LARGEST_SHOWN = 5
+MENTIONED = 3  # categories named after the largest, when there are more
+LENGTH = 250  # about what a listener takes in at once; exceeded only when the labels are long
 
 
 def _list(items: list[str]) -> str:
@@ -25,46 +30,66 @@ def describe_bar(
     values: list[float],
     unit: str,
     *,
-    category_name: str,
+    category_name: str = "",
     total: float | None = None,
     of_count: int | None = None,
     scale: str = "linear",
     decimals: int = 0,
+    share_decimals: int = 1,
+    data_table: str = "",
 ) -> str:
-    """Alt text for a bar chart. `total` is the whole table's total when bars show only the top."""
-    count = len(labels)
-
-    def fmt(value: float) -> str:
-        return format_value(value, unit, decimals)
-
+    """Alt text for a bar (or dot) chart. `total` is the whole table's total when the bars show only
+    its largest categories (`of_count` of them in all); `data_table` names the table with every
+    value ("Table A1"). `category_name` is accepted for callers but never printed."""
     is_share = unit == "percent"
     whole = total if total is not None else sum(values)
-    shape = f"Dot chart on a logarithmic scale: {title}." if scale == "log" else f"Bar chart: {title}."
-    parts = [shape]
-    if of_count and of_count > count:
-        parts.append(f"It shows the {count} largest of {of_count} {category_name.lower()} values.")
-    else:
-        parts.append(f"It compares {count} {category_name.lower()} categories.")
-
-    def item(label: str, value: float) -> str:
-        text = f"{label}: {fmt(value)}"
-        if not is_share and whole:
-            text += f" ({share_percent(100 * value / whole, 1)})"
-        return text
-
     ranked = sorted(zip(labels, values), key=lambda lv: lv[1], reverse=True)
-    if count <= ALL_VALUES_UP_TO:
-        parts.append("From largest to smallest: " + _list([item(lbl, v) for lbl, v in ranked]) + ".")
+
+    def figure(v: float) -> str:
+        return format_value(v, unit, decimals)
+
+    def share(v: float) -> str:
+        return share_percent(100 * v / whole, share_decimals) if whole and not is_share else ""
+
+    def item(label: str, v: float) -> str:
+        return f"{label} ({figure(v)}{', ' + share(v) if share(v) else ''})"
+
+    (top, top_value), rest = ranked[0], ranked[1:]
+    counted = f" {unit}" if unit and not is_share else ""
+    if is_share:
+        opening = f"{top} is the largest share, {figure(top_value)}."
+    elif whole and top_value / whole > 0.5:
+        opening = f"{top} is most of the total: {figure(top_value)} of {number(whole)}{counted}, "
+        opening += f"{share(top_value)}."
     else:
-        top = ranked[:LARGEST_SHOWN]
-        parts.append("The largest are " + _list([item(lbl, v) for lbl, v in top]) + ".")
-        low_label, low_value = ranked[-1]
-        parts.append(f"The smallest shown is {low_label} with {fmt(low_value)}.")
-    if not is_share:
-        parts.append(f"Total: {number(whole)} {unit}.".replace("  ", " "))
-    if (of_count and of_count > count) or count > ALL_VALUES_UP_TO:
-        parts.append("All values are in the table that follows.")
-    return " ".join(parts)
+        opening = f"{top} is the largest, with {figure(top_value)}{counted}" + (
+            f" ({share(top_value)} of {number(whole)})." if share(top_value) else "."
+        )
+    shape = "Dot chart on a logarithmic scale" if scale == "log" else "Bar chart"
+    if of_count and of_count > len(labels):
+        shape += f" of the {len(labels)} largest of {of_count}"
+    closing = f"{shape}: {title}." + (f" All values are in {data_table}." if data_table else "")
+    middle = []
+    if len(rest) == 1:
+        middle.append(f"{rest[0][0]} follows with {figure(rest[0][1])}{_paren(share(rest[0][1]))}.")
+    elif rest:
+        shown = "shown " if of_count and of_count > len(labels) else ""
+        smallest = f"The smallest {shown}is {item(*rest[-1])}."
+        named: list[str] = []
+        for label, v in rest[:-1][:MENTIONED]:
+            trial = named + [item(label, v)]
+            sentence = ("Next come " if len(trial) > 1 else "Next is ") + _list(trial) + "."
+            if named and len(" ".join([opening, sentence, smallest, closing])) > LENGTH:
+                break
+            named = trial
+        if named:
+            middle.append(("Next come " if len(named) > 1 else "Next is ") + _list(named) + ".")
+        middle.append(smallest)
+    return " ".join([opening, *middle, closing])
+
+
+def _paren(text: str) -> str:
+    return f" ({text})" if text else ""
 
 
 def describe_heatmap(
@@ -74,36 +99,37 @@ def describe_heatmap(
     matrix: list[list[float]],
     unit: str,
     *,
-    row_name: str,
-    column_name: str,
+    row_name: str = "",
+    column_name: str = "",
+    data_table: str = "",
 ) -> str:
-    """Alt text for a labelled heatmap: its shape, the largest cells, and the totals by row."""
-    cells = [
-        (matrix[r][c], row_labels[r], column_labels[c])
-        for r in range(len(row_labels))
-        for c in range(len(column_labels))
-    ]
-    total = sum(v for v, _, _ in cells)
-    top = sorted(cells, key=lambda t: t[0], reverse=True)[:LARGEST_SHOWN]
-    row_totals = [(row_labels[r], sum(matrix[r])) for r in range(len(row_labels))]
-    col_totals = [
-        (column_labels[c], sum(matrix[r][c] for r in range(len(row_labels))))
-        for c in range(len(column_labels))
-    ]
-    top_rows = sorted(row_totals, key=lambda t: t[1], reverse=True)
-    top_cols = sorted(col_totals, key=lambda t: t[1], reverse=True)
+    """Alt text for a labelled heatmap: the row and the column that hold the most, the largest
+    cell, and the total."""
+    total = sum(sum(row) for row in matrix)
+    row_totals = sorted(((sum(r), row_labels[i]) for i, r in enumerate(matrix)), reverse=True)
+    rows, columns = range(len(row_labels)), range(len(column_labels))
+    column_totals = sorted(
+        ((sum(matrix[r][c] for r in rows), column_labels[c]) for c in columns), reverse=True
+    )
+    cell_value, cell_row, cell_column = max(
+        (matrix[r][c], row_labels[r], column_labels[c]) for r in rows for c in columns
+    )
+
+    def share(v: float) -> str:
+        return share_percent(100 * v / total, 0) if total else ""
+
+    (row_value, row), (column_value, column) = row_totals[0], column_totals[0]
+    row_name, column_name = _plain(row_name), _plain(column_name).lower()
     parts = [
-        f"Heatmap: {title}.",
-        f"Rows are {len(row_labels)} {row_name.lower()} groups and columns are "
-        f"{len(column_labels)} {column_name.lower()} groups; each cell is labelled with its number of {unit},"
-        " and darker cells hold more.",
-        "The largest cells are " + _list([f"{r}, {c}: {number(v)}" for v, r, c in top]) + ".",
-        f"By {row_name.lower()}, the largest totals are "
-        + _list([f"{label} {number(v)}" for label, v in top_rows[:3]])
-        + ".",
-        f"By {column_name.lower()}, the largest totals are "
-        + _list([f"{label} {number(v)}" for label, v in top_cols[:3]])
-        + ".",
-        f"Total: {number(total)} {unit}. All values are in the table that follows.",
+        f"{row_name} {row} is the largest: {number(row_value)} of {number(total)} {unit} "
+        f"({share(row_value)}).",
+        f"By {column_name or 'column'}, {column} is largest ({number(column_value)}, {share(column_value)}).",
+        f"The largest single group is {cell_row}, {cell_column}: {number(cell_value)}.",
+        f"Heatmap: {title}." + (f" All values are in {data_table}." if data_table else ""),
     ]
-    return " ".join(parts)
+    return " ".join(p.strip() for p in parts)
+
+
+def _plain(name: str) -> str:
+    """A column title without its parenthetical ("Age group (years)" → "Age group")."""
+    return re.sub(r"\s*\([^)]*\)", "", name).strip()

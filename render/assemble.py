@@ -14,7 +14,7 @@ from .consistency import check_consistency
 from .errors import ContentError, ContentErrors, read_utf8
 from .formatting import sourced
 from .load import Content
-from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section, TableRef
+from .model import DataTable, DeckPlan, Headline, Report, ReportMeta, Section, TableRef, number_tables
 from .narrative import check_rounding, lint_prose, make_environment, render_template
 from .sandbox import Namespace
 from .sections import check_outline, render_section
@@ -162,6 +162,12 @@ def assemble(content: Content, styles_dir: Path) -> Report:
     _check_placement(sections, charts, views, content)
     sections, appendix, chart_data = _place_tables(sections, charts, views, cfg)
     views = _order_rows(views, charts, chart_data, cfg)
+    numbers = number_tables(sections, appendix)
+    for cid, view in chart_data.items():
+        if not charts[cid].alt_by_author:  # say where every value is
+            charts[cid] = replace(
+                charts[cid], alt=f"{charts[cid].alt} All values are in Table {numbers[view]}."
+            )
 
     headlines = []
     ids = {s.id for s in sections}

@@ -100,6 +100,7 @@ def build_chart(
             of_count=of_count,
             scale=scale,
             decimals=decimals_of(list(values)),
+            share_decimals=spec.share_decimals,
         )
     else:  # heatmap
         rows, cols = spec.rows, spec.columns

@@ -287,6 +287,14 @@ def chapters_of(sections: Sequence[T]) -> list[Chapter[T]]:
     return chapters
 
 
+def number_tables(sections: Sequence[Section], appendix: Sequence[str]) -> dict[str, str]:
+    """Table id → its number: 1, 2 … in reading order, then A1, A2 … in the data appendix."""
+    inline = (t for s in sections for t in s.table_ids)
+    numbers = {t: str(n) for n, t in enumerate(inline, start=1)}
+    numbers.update({t: f"A{n}" for n, t in enumerate(appendix, start=1)})
+    return numbers
+
+
 @dataclass(frozen=True)
 class Headline:
     """A headline number for the 'at a glance' page and a big-number slide."""
@@ -361,10 +369,7 @@ class Report:
     @cached_property
     def table_numbers(self) -> dict[str, str]:
         """Table id → its number: 1, 2 … in reading order, then A1, A2 … in the data appendix."""
-        inline = (t for s in self.sections for t in s.table_ids)
-        numbers = {t: str(n) for n, t in enumerate(inline, start=1)}
-        numbers.update({t: f"A{n}" for n, t in enumerate(self.appendix, start=1)})
-        return numbers
+        return number_tables(self.sections, self.appendix)
 
     @cached_property
     def data_chart(self) -> dict[str, str]:
