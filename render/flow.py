@@ -29,10 +29,11 @@ class Placed:
     bottom: float
 
 
-def _flow_boxes(document) -> tuple[dict[str, Placed], list[float], list[float]]:
-    """Each flow block's first placement, and for each page the bottom of its content and of its
-    content area."""
+def _flow_boxes(document) -> tuple[dict[str, Placed], list[float], list[float], set[str]]:
+    """Each flow block's first placement; for each page the bottom of its content and of its
+    content area; and the blocks split over two pages."""
     placed: dict[str, Placed] = {}
+    split: set[str] = set()
     used: list[float] = []
     area: list[float] = []
     for index, page in enumerate(document.pages):
@@ -51,22 +52,32 @@ def _flow_boxes(document) -> tuple[dict[str, Placed], list[float], list[float]]:
                 lowest = bottom
             element = getattr(b, "element", None)
             flow = element.get("data-flow") if element is not None else None
-            if flow and flow not in placed and type(b).__name__ == "BlockBox":
-                placed[flow] = Placed(index, b.position_y, bottom)
+            if flow and type(b).__name__ == "BlockBox":
+                if flow not in placed:
+                    placed[flow] = Placed(index, b.position_y, bottom)
+                elif placed[flow].page != index:
+                    split.add(flow)
             stack.extend(getattr(b, "children", None) or [])
         used.append(lowest)
-    return placed, used, area
+    return placed, used, area, split
 
 
 def plan_moves(document, layout: LaidOutReport) -> dict[str, int]:
     """Which movable blocks to move down, and past how many blocks, to fill the gaps that figures
     pushed to the next page left behind."""
-    placed, used, area = _flow_boxes(document)
+    placed, used, area, split = _flow_boxes(document)
     moves: dict[str, int] = {}
     for chapter in layout.chapters:
         for section in (chapter.opener, *chapter.sections):
             blocks = section.blocks
             for i, block in enumerate(blocks):
+                if block.kind == "key-figure" and block.flow in split and i > 0:
+                    # WeasyPrint lays a float out as if on an empty page, so break-inside: avoid does
+                    # not keep it whole: one split by a page break moves up past the paragraph before.
+                    before = blocks[i - 1]
+                    if before.kind == "prose" and not before.html.lstrip().startswith("<h"):
+                        moves[block.flow] = -1
+                    continue
                 where = placed.get(block.flow)
                 if not block.movable or where is None or i == 0 or where.page == 0:
                     continue

@@ -109,7 +109,7 @@ class LaidOutReport:
     back: BackCover
 
     def moved(self, moves: dict[str, int]) -> LaidOutReport:
-        """The same report with each named movable block moved down past that many blocks."""
+        """The same report with each named block moved down (or, when negative, up) that many blocks."""
 
         def section(s: LaidOutSection) -> LaidOutSection:
             blocks = list(s.blocks)
@@ -117,7 +117,7 @@ class LaidOutReport:
                 at = next((i for i, b in enumerate(blocks) if b.flow == flow), None)
                 if at is not None:
                     block = blocks.pop(at)
-                    blocks.insert(min(at + steps, len(blocks)), block)
+                    blocks.insert(max(0, min(at + steps, len(blocks))), block)
             return replace(s, blocks=tuple(blocks))
 
         chapters = tuple(
