@@ -761,3 +761,99 @@ def test_checker_finds_a_content_slide_without_notes(tmp_path):
     prs.slides[1].notes_slide.notes_text_frame.text = ""
     findings = check_deck(_save(prs, tmp_path))
     assert [(f.slide, f.rule) for f in findings] == [(2, "notes")]
+
+
+def _bullet(paragraph) -> None:
+    p_pr = paragraph._p.get_or_add_pPr()
+    etree.SubElement(p_pr, qn("a:buChar")).set("char", "•")
+
+
+def test_checker_finds_key_points_in_a_text_box(tmp_path):
+    """Bullets in a text box are missing from the outline view; in the body placeholder they are not."""
+    prs = _deck()
+    box, _ = _box(prs.slides[1], "A point made in a text box")
+    _bullet(box.text_frame.paragraphs[0])
+    slide = prs.slides.add_slide(prs.slide_layouts[1])  # Title and Content
+    slide.shapes.title.text = "Points where they belong"
+    slide.placeholders[1].text_frame.text = "A point in the body placeholder"
+    _bullet(slide.placeholders[1].text_frame.paragraphs[0])
+    slide.notes_slide.notes_text_frame.text = "What to say."
+    prs.slides.add_slide(prs.slide_layouts[5]).shapes.title.text = "The end"
+    findings = check_deck(_save(prs, tmp_path))
+    assert [(f.slide, f.rule) for f in findings] == [(2, "key-points")]
+
+
+def test_checker_finds_the_same_figure_on_two_slides_in_a_row(tmp_path):
+    prs = _deck(4)
+    prs.slides[1].shapes.title.text = "110,153 calls answered"
+    _box(prs.slides[2], "Calls: 110,153, up 16%", size=40, height=1.5)  # a big number
+    _box(prs.slides[3], "110,153 calls, said again in a source line", size=18)  # not a figure shown
+    findings = check_deck(_save(prs, tmp_path))
+    assert [(f.slide, f.rule) for f in findings] == [(3, "repeat-figure")]
+    assert "110,153" in findings[0].message
+
+
+def test_checker_finds_a_chart_and_a_table_of_the_same_data_in_a_row(tmp_path):
+    prs = _deck(4)
+    pic = prs.slides[1].shapes.add_picture(_png(), Inches(1), Inches(2), Inches(4), Inches(2))
+    pic._element.nvPicPr.cNvPr.set("descr", "Bar chart of cases: Runaway 25,346, Abduction 1,239, Other 850.")
+    for slide in (prs.slides[2], prs.slides[3]):  # a table right after its chart; the same again later
+        frame = slide.shapes.add_table(4, 2, Inches(1), Inches(2), Inches(6), Inches(2))
+        for i, (label, value) in enumerate(
+            [("Case type", "Cases"), ("Runaway", "25,346"), ("Abduction", "1,239"), ("Other", "850")]
+        ):
+            frame.table.cell(i, 0).text, frame.table.cell(i, 1).text = label, value
+        frame.table.first_col = True
+    findings = check_deck(_save(prs, tmp_path))
+    assert ("repeat-data", 3) in [(f.rule, f.slide) for f in findings]
+    assert ("repeat-data", 4) in [(f.rule, f.slide) for f in findings]  # two tables of it in a row, too
+    assert {f.rule for f in findings} == {"repeat-data"}
+
+
+def test_checker_finds_notes_that_are_not_for_speaking(tmp_path):
+    prs = _deck(6)
+    prs.slides[1].notes_slide.notes_text_frame.text = " ".join(["word"] * 121)
+    prs.slides[
+        2
+    ].notes_slide.notes_text_frame.text = "A father waited two years. Read a father's account of it."
+    prs.slides[3].notes_slide.notes_text_frame.text = "See more at https://www.example.org/story today."
+    prs.slides[
+        4
+    ].notes_slide.notes_text_frame.text = "Bar chart: cases. It compares 2 reported by categories."
+    pic = prs.slides[5].shapes.add_picture(_png(), Inches(1), Inches(2), Inches(4), Inches(2))
+    alt = "Most of the cases were of runaways, and far fewer were abductions by a family member."
+    pic._element.nvPicPr.cNvPr.set("descr", alt)
+    prs.slides[5].notes_slide.notes_text_frame.text = f"Say it. {alt}"
+    findings = [(f.slide, f.rule) for f in check_deck(_save(prs, tmp_path))]
+    assert findings == [
+        (2, "notes-length"),
+        (3, "notes-links"),
+        (4, "notes-links"),
+        (5, "notes-alt-text"),
+        (6, "notes-alt-text"),
+    ]
+
+
+def test_checker_finds_row_headers_not_marked(tmp_path):
+    prs = _deck()
+    for n, marked, rows in ((1, False, ("3,144", "1,621")), (2, True, ("2,721", "2,386"))):
+        frame = prs.slides[n].shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2))
+        for i, (label, value) in enumerate([("State", "Cases"), ("Texas", rows[0]), ("Ohio", rows[1])]):
+            frame.table.cell(i, 0).text, frame.table.cell(i, 1).text = label, value
+        frame.table.first_col = marked
+    findings = check_deck(_save(prs, tmp_path))
+    assert [(f.slide, f.rule) for f in findings] == [(2, "table-row-headers")]
+
+
+def test_checker_finds_a_link_without_an_address_and_an_address_not_linked(tmp_path):
+    prs = _deck(4)
+    _, run = _box(prs.slides[1], "Find out more")
+    run.hyperlink.address = "https://www.example.org"
+    click = run._r.find(qn("a:rPr") + "/" + qn("a:hlinkClick"))
+    click.set(qn("r:id"), "")  # a link whose address was lost
+    _box(prs.slides[2], "www.example.org")
+    _, run = _box(prs.slides[3], "www.example.org")
+    run.hyperlink.address = "https://www.example.org"  # a live one: fine
+    findings = check_deck(_save(prs, tmp_path))
+    assert [(f.slide, f.rule) for f in findings] == [(2, "link"), (3, "link")]
+    assert "no address" in findings[0].message and "not a live link" in findings[1].message
