@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu
 
 from .charts import label_lines, render_png
-from .deck_measure import MIN_BODY, MIN_TITLE, Para, Type
+from .deck_measure import MIN_BODY, MIN_TITLE, SLACK, Para, Type
 from .deck_plan import Figure, SlideSpec, plain, plan_deck
 from .deck_tables import text_size as table_text_size
 from .errors import ContentError
@@ -227,7 +227,7 @@ def _bullet(para, size: float, t: Type) -> None:
 
 def _text_box(slide, name: str, x: float, y: float, w: float, paras: list[Para], t: Type) -> float:
     """A text box just tall enough for its text (in the fallback font); returns its bottom edge."""
-    height = t.height(paras, w) + 4
+    height = t.height(paras, w) + SLACK
     box = slide.shapes.add_textbox(_emu(x), _emu(y), _emu(w), _emu(height))
     box.name = name
     _write(box.text_frame, paras, t)
@@ -236,7 +236,7 @@ def _text_box(slide, name: str, x: float, y: float, w: float, paras: list[Para],
 
 def _place(shape, name: str, x: float, y: float, w: float, paras: list[Para], t: Type, anchor=MSO_ANCHOR.TOP):
     """Fill a placeholder sized for its text (in the fallback font); returns its bottom edge."""
-    height = t.height(paras, w) + 4
+    height = t.height(paras, w) + SLACK
     shape.left, shape.top, shape.width, shape.height = _emu(x), _emu(y), _emu(w), _emu(height)
     shape.name = name
     _write(shape.text_frame, paras, t, anchor)
@@ -369,7 +369,7 @@ def _draw_number(slide, spec: SlideSpec, t: Type) -> None:
     label = max(MIN_TITLE, s.number.label_size)
     paras = _figure_paras(f, _value_size([f.value], s.big_number_size, width, t), label, t, source=False)
     source = _line_paras(spec, MIN_BODY, t.theme.colors["muted"])
-    total = t.height(paras, width) + 4 + (s.number.source_gap + t.height(source, width) if source else 0)
+    total = t.height(paras, width) + SLACK + (s.number.source_gap + t.height(source, width) if source else 0)
     top = max(s.title_top + s.opener_bar.gap + s.opener_bar.height, (h - total) / 2)
     bottom = _title(slide, t, paras, y=top)
     if source:
@@ -390,7 +390,7 @@ def _draw_figures(slide, spec: SlideSpec, t: Type) -> None:
         [f.value for f in spec.figures], s.big_number_size if n == 1 else s.figures.value_size, width, t
     )
     columns = [_figure_paras(f, size, s.figures.label_size, t) for f in spec.figures]
-    tallest = max(t.height(p, width) for p in columns) + 4
+    tallest = max(t.height(p, width) for p in columns) + SLACK
     top = bottom + s.title_gap
     y = top + max(0.0, (h - s.bottom - top - tallest) / 2)
     for i, paras in enumerate(columns):
@@ -408,7 +408,7 @@ def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
     bottom = _title(slide, t, t.title_paras(spec.title, compact=True))
     width, left = t.content_width, s.margin
     caption = _line_paras(spec, MIN_BODY, t.theme.colors["muted"])
-    caption_h = t.height(caption, width) + 4 + s.chart.source_gap if caption else 0
+    caption_h = t.height(caption, width) + SLACK + s.chart.source_gap if caption else 0
     top = bottom + s.title_gap
     f = spec.figures[0] if spec.figures else None
     band = f is not None and spec.chart.scale == "log"
@@ -421,7 +421,7 @@ def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
         left, width = left + column + s.figures.column_gap, width - column - s.figures.column_gap
     room = h - s.bottom - top
     chart_h = min(room - band_h - caption_h, _chart_height(spec.chart, t))
-    beside_h = t.height(beside, column) + 4 if beside else 0
+    beside_h = t.height(beside, column) + SLACK if beside else 0
     top += max(0.0, (room - band_h - max(chart_h, beside_h) - caption_h) / 2)
     if band:
         _figure_band(slide, f, top, t)
@@ -447,10 +447,10 @@ def _figure_band(slide, f: Figure, top: float, t: Type) -> float:
     size = _value_size([f.value], s.figures.value_size, t.content_width / 2, t)
     value = [Para(f"{qualifier} {number}".strip(), size, s.accent, bold=True)]
     value_w = t.width(value[0]) + 8
-    value_h = t.height(value, value_w) + 4
+    value_h = t.height(value, value_w) + SLACK
     label = [Para(f"{unit} {f.label}".strip(), s.figures.label_size, s.text_color)]
     label_w = t.content_width - value_w - s.figures.label_gap * 2
-    label_h = t.height(label, label_w) + 4
+    label_h = t.height(label, label_w) + SLACK
     if slide is not None:
         _text_box(slide, "Figure", s.margin, top, value_w, value, t)
         y = top + max(0.0, value_h - label_h - size * 0.2)  # on the number's baseline, near enough
@@ -459,12 +459,13 @@ def _figure_band(slide, f: Figure, top: float, t: Type) -> float:
 
 
 def _chart_height(chart: Chart, t: Type) -> float:
-    """Points a chart needs so its rows don't crowd: a row pitch of about two and a half lines of
-    its type (more for wrapped labels) plus the axis. A chart of two bars stays short instead of
-    stretching them into slabs."""
-    size = t.theme.chart["slide_font_size"]
-    pitch = sum(max(2.6, 1.3 * label_lines(chart, x) + 0.6) * size for x in chart.series.labels)
-    return pitch + 5 * size
+    """Points a chart needs so its rows don't crowd: the theme's row pitch in lines of its type (more
+    for wrapped labels) plus the axis. A chart of two bars stays short instead of stretching them
+    into slabs."""
+    size, style = t.theme.chart["slide_font_size"], t.style.chart
+    # a wrapped label needs its lines (1.3 of the chart's type each) and a little air
+    pitch = sum(max(style.row_pitch, 1.3 * label_lines(chart, x) + 0.6) * size for x in chart.series.labels)
+    return pitch + style.axis_room * size
 
 
 def _draw_table(slide, spec: SlideSpec, t: Type) -> None:

@@ -21,6 +21,7 @@ LINE = 1.25  # line height per point of type: Source Sans Pro's ascender plus de
 FALLBACK_WIDTH = 1.12  # Arial's widest ratio to Source Sans Pro, measured on the report's prose
 # Accessibility floors, not style: no slide text under 18 pt, no title under 28 pt, whatever the theme.
 MIN_BODY, MIN_TITLE = 18.0, 28.0
+SLACK = 4.0  # points a text box gets beyond its measured text, for rounding in the renderer
 
 
 class _Face:
@@ -141,7 +142,7 @@ class Type:
         return next(paras for paras, n in zip(options, lines) if n <= fewest)
 
     def title_height(self, paras: list[Para]) -> float:
-        return self.height(paras, self.content_width) + 4
+        return self.height(paras, self.content_width) + SLACK
 
     def content_top(self, title: str, *, compact: bool = False) -> float:
         """Where a content slide's body starts, below its title and the title bar."""

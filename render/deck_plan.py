@@ -30,7 +30,6 @@ from .text import Span
 from .theme import Theme
 
 Line = tuple[Span, ...]  # a line of slide text: its words, with the address of those that link
-GROUP = 3  # at most this many figures side by side
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def plan_deck(report: Report, theme: Theme) -> list[SlideSpec]:
         elif opener.id in deck.sections:  # a chapter of one page is its own slides, not a divider
             runs.append(_section_slides(report, opener, t, backup, lead=True))
         runs += [_section_slides(report, s, t, backup, lead=True) for s in shown]
-        slides += _group_short_sections(report, runs)
+        slides += _group_short_sections(report, runs, t.style.figures.per_slide)
     closing = deck.closing or meta.tagline or f"Thank you from {meta.organisation}"
     lines = [((meta.organisation, ""),)] if meta.organisation else []
     if meta.website:
@@ -194,8 +193,9 @@ def _section_slides(report: Report, s: Section, t: Type, backup: list[str], *, l
     pending: list[Figure] = []
 
     def flush() -> None:
-        for i in range(0, len(pending), GROUP):
-            group = tuple(pending[i : i + GROUP])
+        most = t.style.figures.per_slide
+        for i in range(0, len(pending), most):
+            group = tuple(pending[i : i + most])
             if len(group) == 1:
                 slides.append(_number_slide(group[0], s))
             else:
@@ -352,9 +352,9 @@ def _table_slides(report: Report, tid: str, t: Type) -> list[SlideSpec]:
 # ---------------------------------------------------------------- short sections share a slide
 
 
-def _group_short_sections(report: Report, runs: list[list[SlideSpec]]) -> list[SlideSpec]:
+def _group_short_sections(report: Report, runs: list[list[SlideSpec]], most: int) -> list[SlideSpec]:
     """Sections in a row that are each one figure and nothing else (no headline, no takeaway, no
-    notes of their own) share a figures slide, up to three to a slide, instead of a run of
+    notes of their own) share a figures slide, up to `most` to a slide, instead of a run of
     near-empty slides."""
     out: list[SlideSpec] = []
     pending: list[SlideSpec] = []
@@ -363,7 +363,7 @@ def _group_short_sections(report: Report, runs: list[list[SlideSpec]]) -> list[S
         if len(pending) == 1:
             out.append(pending[0])
         elif pending:
-            count = -(-len(pending) // GROUP)
+            count = -(-len(pending) // most)
             size = -(-len(pending) // count)  # balanced: 4 → 2 + 2, 5 → 3 + 2
             for i in range(0, len(pending), size):
                 out.append(_shared(report, pending[i : i + size]))

@@ -233,11 +233,14 @@ class FiguresStyle(Settings):
     label_size: TextSize = 24
     label_gap: Distance = 6
     column_gap: Distance = 36
+    per_slide: Annotated[int, Field(ge=1, le=4)] = 3  # at most this many side by side
     chart_share: Share = 0.28  # width of the figure column beside a chart, as a share of the content
 
 
 class ChartSlideStyle(Settings):
     source_gap: Distance = 8  # between the chart and its source line
+    row_pitch: Annotated[float, Field(ge=1.5, le=6)] = 2.6  # height a bar gets, in lines of chart type
+    axis_room: Annotated[float, Field(ge=2, le=10)] = 5  # height the value axis and its name get, in lines
 
 
 class TableSlideStyle(Settings):
