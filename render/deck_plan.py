@@ -222,19 +222,26 @@ def _section_slides(report: Report, s: Section, t: Type, backup: list[str], *, l
 
 
 def _beside_charts(items: list[object]) -> list[object]:
-    """A figure that is the total of a chart in the same section moves beside that chart."""
-    out = list(items)
-    for i, item in enumerate(out):
-        if not isinstance(item, Chart):
+    """A figure that is the total of a chart in the same section moves beside that chart: the
+    chart becomes (chart, figure) and the figure leaves its own place."""
+    taken: set[int] = set()
+    beside: dict[int, Figure] = {}
+    for i, item in enumerate(items):
+        total = chart_total(item) if isinstance(item, Chart) else None
+        if total is None:
             continue
-        total = chart_total(item)
-        match = next(
-            (f for f in out if isinstance(f, Figure) and total is not None and states(f.value, total)), None
+        j = next(
+            (
+                j
+                for j, f in enumerate(items)
+                if isinstance(f, Figure) and j not in taken and states(f.value, total)
+            ),
+            None,
         )
-        if match is not None:
-            out[i] = (item, match)
-            out.remove(match)
-    return out
+        if j is not None:
+            taken.add(j)
+            beside[i] = items[j]
+    return [(x, beside[i]) if i in beside else x for i, x in enumerate(items) if i not in taken]
 
 
 def chart_total(chart: Chart) -> float | None:

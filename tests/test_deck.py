@@ -25,6 +25,7 @@ from conftest import CONTENT_2022, STYLES
 from render.build import build
 from render.check import check_deck
 from render.deck import render_deck
+from render.deck_plan import states
 from render.errors import ContentError
 from render.formatting import number
 from render.model import ChartRef, KeyFigure, Prose
@@ -453,6 +454,14 @@ def _add_sections(content: Path, files: dict[str, str]) -> None:
     config = content / "report.toml"
     ids = ", ".join(f'"{x}"' for x in ["intro", *files])
     _write(config, config.read_text(encoding="utf-8").replace('sections = ["intro"]', f"sections = [{ids}]"))
+
+
+def test_a_figure_is_the_total_it_rounds():
+    """A key figure is matched with a chart whose values add up to it as printed: 88,377,207 files
+    (the 2022 data) print as "88.3 million", rounded down in the text."""
+    assert states("88.3 million", 88_377_207) and states("27,644", 27_644)
+    assert not states("27,644", 27_645) and not states("88.3 million", 88_500_000)
+    assert not states("89.9%", 89.9) and not states("1 in 6", 6)  # shares and ratios are no totals
 
 
 def test_a_takeaway_titles_the_section_and_a_notes_block_is_what_is_said(tiny_content, tmp_path):
