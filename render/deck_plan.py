@@ -122,7 +122,25 @@ def plan_deck(report: Report, theme: Theme) -> list[SlideSpec]:
         )
         for tid in backup:
             slides += _table_slides(report, tid, t)
-    return _unique(slides)
+    return _unique(_no_repeated_points(slides))
+
+
+def _no_repeated_points(slides: list[SlideSpec]) -> list[SlideSpec]:
+    """A key point that states a figure the slide before or after shows as a big number is left
+    out (while another point remains): the number says it."""
+    out = list(slides)
+    for i, spec in enumerate(out):
+        if spec.kind != "points":
+            continue
+        near = [f.value for x in out[max(0, i - 1) : i + 2] for f in x.figures]
+        kept = tuple(line for line in spec.lines if not any(_says(plain(line), v) for v in near))
+        if kept and len(kept) < len(spec.lines):
+            out[i] = replace(spec, lines=kept)
+    return out
+
+
+def _says(text: str, value: str) -> bool:
+    return re.search(rf"(?<![\d,.]){re.escape(value)}(?![\d%]|[.,]\d)", text) is not None
 
 
 def _only_words(report: Report, chapter) -> bool:

@@ -551,6 +551,24 @@ def test_key_points_link_where_the_text_links(tiny_content, tmp_path):
     assert check_deck(path) == []
 
 
+def test_a_key_point_never_repeats_the_big_number_next_to_it(tiny_content, tmp_path):
+    """A section of words that states 12,500 calls (facts.csv) right before a section whose big number
+    is those calls: the point that says it is left out, the other stays."""
+    _add_sections(
+        tiny_content,
+        {
+            "words": "## Our line\n\nWe answered {{ calls | number }} calls. We help every day.\n",
+            "calls": "## Calls\n\nWe did this work.\n\n"
+            "::: key-figure\n{{ calls | number }}\ncalls answered\n:::\n",
+        },
+    )
+    _, deck, path = _tiny_deck(tiny_content, tmp_path / "out")
+    (slide,) = _slides_titled(deck, "Our line")
+    (body,) = [sh for sh in slide.placeholders if sh.placeholder_format.type in BODY]
+    assert [_normal(p.text) for p in body.text_frame.paragraphs] == ["We help every day."]
+    assert check_deck(path) == []
+
+
 def test_a_table_never_follows_its_chart(tiny_content, tmp_path):
     """The tiny report draws its table's data as a chart: the table waits in the appendix after the
     closing slide. Without the chart in the deck, the table takes its place."""
