@@ -145,9 +145,14 @@ def lead_in(section: Section, block: object, most: int = 2) -> list[str]:
 
 
 def takeaway_of(caption: str) -> str:
-    """A chart's caption used as a slide title when it is one short plain sentence (a takeaway),
-    not a reading instruction such as "Logarithmic scale: …"; else ""."""
+    """A chart's caption used as a slide title when it is one short plain sentence (a takeaway);
+    a reading hint before a colon ("Logarithmic scale: electronic service providers made almost
+    all reports.") is left to the chart. Else ""."""
     text = " ".join(caption.split())
+    hint = re.match(r"([A-Z][\w-]*(?: [\w-]+){0,2}): (?=[a-z])", text)
+    if hint:
+        text = text[hint.end() :]
+        text = text[:1].upper() + text[1:]
     if not text or len(sentences(((text, ""),))) != 1 or words(text) > 16:
         return ""
     if re.search(r"[:;]", text) or not text[0].isupper() or text[-1] not in ".!":

@@ -26,6 +26,7 @@ from render.build import build
 from render.check import check_deck
 from render.deck import render_deck
 from render.deck_plan import states
+from render.deck_words import takeaway_of
 from render.errors import ContentError
 from render.formatting import number
 from render.model import ChartRef, KeyFigure, Prose
@@ -462,6 +463,22 @@ def test_a_figure_is_the_total_it_rounds():
     assert states("88.3 million", 88_377_207) and states("27,644", 27_644)
     assert not states("27,644", 27_645) and not states("88.3 million", 88_500_000)
     assert not states("89.9%", 89.9) and not states("1 in 6", 6)  # shares and ratios are no totals
+
+
+def test_a_caption_is_a_title_only_when_it_is_one_short_sentence():
+    """2022's captions: a sentence is a title, a reading hint before a colon is not part of it, and
+    two sentences or a long explanation are left as they are."""
+    assert takeaway_of("Endangered runaways are the large majority of the cases reported to us.") == (
+        "Endangered runaways are the large majority of the cases reported to us"
+    )
+    assert takeaway_of("Logarithmic scale: electronic service providers made almost all reports.") == (
+        "Electronic service providers made almost all reports"
+    )
+    assert (
+        takeaway_of("More cases means more active reporting, not a bigger problem. All are in the table.")
+        == ""
+    )
+    assert takeaway_of("The scale is logarithmic: each grid line is ten times the one before.") == ""
 
 
 def test_a_takeaway_titles_the_section_and_a_notes_block_is_what_is_said(tiny_content, tmp_path):
