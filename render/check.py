@@ -18,6 +18,19 @@ font-size        slide text at least 18 pt, titles at least 28 pt
 overflow         shapes stay on the slide; text, estimated from the font's metrics, fits its box
 overlap          text does not run into another shape
 notes            every slide but the first (title) and the last (closing) has speaker notes
+key-points       bulleted points are in the layout's body placeholder, not a text box, so they show
+                 in PowerPoint's outline view
+table-row-headers a table whose first column holds labels (and whose others hold numbers) marks it
+                 as row headers (firstCol)
+link             every link has an address; a web address written on a slide is a live link
+notes-length     speaker notes stay under 120 words (about forty seconds of speech)
+notes-links      notes do not read out link text ("Read a father's account …") or web addresses
+notes-alt-text   notes do not read out machine-written alt text ("It compares 2 … categories"), nor
+                 a picture's alt text on that slide
+repeat-figure    a figure (a value such as "110,153" in a title, the points or a big number) is not
+                 shown again on the very next slide
+repeat-data      a chart or table does not show the same data as one on the slide before it (more
+                 than half of the smaller one's values are the same)
 
 Deck-wide findings (core properties) are reported as slide 0.
 """
@@ -48,6 +61,24 @@ TITLE_TYPES = ("title", "ctrTitle")
 EMU_PER_PT = 12700
 MIN_BODY, MIN_TITLE, MIN_CONTRAST = 18.0, 28.0, 4.5
 FILE_NAME = re.compile(r"[\w\-. ]+\.(png|jpe?g|gif|bmp|svg|emf|wmf|tiff?)", re.IGNORECASE)
+NOTES_WORDS = 120
+# A figure as printed: "110,153", "88.3 million", "89.9%", "1 in 6"; a bare number counts from 10
+# (small ones are list numbers, "2 of 3"), and a year is not a figure.
+FIGURE = re.compile(
+    r"(?<![\w.,])(1 in \d[\d,]*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(%| million| billion)?(?![\w%]|[.,]\d)"
+)
+WEB_ADDRESS = re.compile(r"\bhttps?://\S+|\bwww\.[\w-]+\.\S+", re.IGNORECASE)
+LINK_WORDS = re.compile(
+    r"(?:^|[.!?]\s+)(Read|Watch|Learn|Visit|Click|Download|Explore|Find out more|Get in touch)\b"
+    r"|\bclick here\b"
+)
+MACHINE_ALT = re.compile(
+    r"\bIt (?:compares|shows) (?:the )?\d+ |\bFrom largest to smallest\b|"
+    r"\b(?:Bar|Dot|Line|Pie|Column) chart(?: on a logarithmic scale)?: |\bHeatmap: |"
+    r"\bRows are \d+ |\beach cell is labell?ed\b"
+)
+NUMBER_CELL = re.compile(r"[<>≈~]?[-+]?[\d,]*\.?\d+\s*(?:%|million|billion)?|[–—-]")
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
@@ -92,9 +123,53 @@ def check_deck(path: Path | str) -> list[Finding]:
     findings = deck.core_properties()
     titles: dict[str, int] = {}
     count = len(prs.slides)
+    previous: _SlideCheck | None = None
     for number, slide in enumerate(prs.slides, start=1):
-        found = _SlideCheck(deck, slide, number).run(titles, needs_notes=1 < number < count)
-        findings += found
+        check = _SlideCheck(deck, slide, number)
+        findings += check.run(titles, needs_notes=1 < number < count)
+        if previous is not None:
+            findings += _repeats(previous, check)
+        previous = check
+    return findings
+
+
+def _figures(text: str) -> set[str]:
+    """The figures a text states, as printed ("110,153", "88.3 million", "89.9%")."""
+    found = set()
+    for m in FIGURE.finditer(" ".join(text.split())):
+        number, unit = m.group(1), m.group(2) or ""
+        bare = not unit and re.fullmatch(r"\d+", number)
+        if bare and (int(number) < 10 or 1900 <= int(number) <= 2100):
+            continue
+        found.add(number + unit)
+    return found
+
+
+def _repeats(a: _SlideCheck, b: _SlideCheck) -> list[Finding]:
+    """The same figure, or the same data, on two slides in a row."""
+    findings = []
+    same = sorted(a.shown_figures() & b.shown_figures())
+    if same:
+        findings.append(
+            Finding(
+                b.number,
+                "repeat-figure",
+                f"{', '.join(same)} is also shown on slide {a.number}, right before: one slide per fact",
+            )
+        )
+    for x in a.data_sets():
+        for y in b.data_sets():
+            common = x & y
+            if len(common) >= 2 and len(common) * 2 > min(len(x), len(y)):
+                findings.append(
+                    Finding(
+                        b.number,
+                        "repeat-data",
+                        f"this slide shows the same data as slide {a.number} ({len(common)} of its values, "
+                        f"e.g. {', '.join(sorted(common)[:3])}): keep one, or move one away",
+                    )
+                )
+                return findings
     return findings
 
 
@@ -214,8 +289,12 @@ class _SlideCheck:
         self.language()
         self.text()
         self.bounds()
+        self.key_points()
+        self.row_headers()
+        self.links()
         if needs_notes:
             self.notes()
+        self.spoken_notes()
         return self.findings
 
     # -- rules
@@ -527,6 +606,121 @@ class _SlideCheck:
         notes = self.slide.notes_slide.notes_text_frame if self.slide.has_notes_slide else None
         if notes is None or not notes.text.strip():
             self.add("notes", "the slide has no speaker notes")
+
+    def key_points(self) -> None:
+        for s in self.shapes:
+            if s.placeholder in ("body", "obj") or s.el.find(qn("p:txBody")) is None:
+                continue
+            bullets = [
+                p
+                for p in s.el.find(qn("p:txBody")).findall(qn("a:p"))
+                if p.find(qn("a:pPr")) is not None
+                and (
+                    p.find(qn("a:pPr") + "/" + qn("a:buChar")) is not None
+                    or p.find(qn("a:pPr") + "/" + qn("a:buAutoNum")) is not None
+                )
+                and _text(p).strip()
+            ]
+            if bullets:
+                self.add(
+                    "key-points",
+                    f"{len(bullets)} bulleted point(s) in {s.label} are in a text box, not the layout's "
+                    "body placeholder, so PowerPoint's outline view leaves them out",
+                )
+
+    def row_headers(self) -> None:
+        for s in self.shapes:
+            tbl = s.el.find(".//" + qn("a:tbl"))
+            if tbl is None:
+                continue
+            rows = [[_text(tc).strip() for tc in tr.findall(qn("a:tc"))] for tr in tbl.findall(qn("a:tr"))]
+            body = [r for r in rows[1:] if r]
+            if not body or len(body[0]) < 2:
+                continue
+            labels = all(r[0] and not NUMBER_CELL.fullmatch(r[0]) for r in body)
+            numbers = any(all(NUMBER_CELL.fullmatch(c or "–") for c in r[1:]) for r in body)
+            tbl_pr = tbl.find(qn("a:tblPr"))
+            marked = tbl_pr is not None and tbl_pr.get("firstCol") in ("1", "true")
+            if labels and numbers and not marked:
+                self.add(
+                    "table-row-headers",
+                    f"the first column of table {s.label} names its rows but is not marked as row "
+                    "headers (firstCol), so a screen reader does not announce them with each value",
+                )
+
+    def links(self) -> None:
+        rels = self.slide.part.rels
+        for s in self.shapes:
+            for r in s.el.iter(qn("a:r")):
+                text = r.findtext(qn("a:t")) or ""
+                click = r.find(qn("a:rPr") + "/" + qn("a:hlinkClick"))
+                if click is not None:
+                    rid = click.get(qn("r:id")) or ""
+                    target = rels[rid].target_ref if rid in rels else ""
+                    if not target.strip() and not click.get("action"):
+                        self.add("link", f'the link on "{_short(text)}" in {s.label} has no address')
+                elif WEB_ADDRESS.search(text):
+                    self.add(
+                        "link",
+                        f'"{_short(text)}" in {s.label} shows a web address that is not a live link',
+                    )
+
+    def spoken_notes(self) -> None:
+        if not self.slide.has_notes_slide:
+            return
+        notes = " ".join(self.slide.notes_slide.notes_text_frame.text.split())
+        if not notes:
+            return
+        count = len(notes.split())
+        if count > NOTES_WORDS:
+            self.add(
+                "notes-length",
+                f"the speaker notes are {count} words; keep them under {NOTES_WORDS} "
+                "(about forty seconds of speech)",
+            )
+        link = LINK_WORDS.search(notes) or WEB_ADDRESS.search(notes)
+        if link:
+            self.add(
+                "notes-links",
+                f'the speaker notes read out link text ("{_short(notes[link.start() :].lstrip(". "))}"), '
+                "which means something only as a link",
+            )
+        alts = [" ".join((_c_nv_pr(s.el).get("descr") or "").split()) for s in self.shapes if s.kind == "pic"]
+        machine = MACHINE_ALT.search(notes)
+        if machine or any(len(a) >= 40 and a[:80] in notes for a in alts):
+            self.add(
+                "notes-alt-text",
+                "the speaker notes read out alt text written for screen readers"
+                + (f' ("{_short(notes[machine.start() :])}")' if machine else "")
+                + "; say what the chart shows in a sentence instead",
+            )
+
+    # -- what the slide presents, for comparing neighbours
+
+    def shown_figures(self) -> set[str]:
+        """Figures in the title, the body placeholders and large text (a big number and its label);
+        captions, sources and table cells are not counted."""
+        found: set[str] = set()
+        for s in self.shapes:
+            body = s.el.find(qn("p:txBody"))
+            if body is None or not _text(s.el).strip():
+                continue
+            big = any(self.run_size(s, body, r, 0) >= MIN_TITLE for r in body.iter(qn("a:r")))
+            if s.is_title or s.placeholder in ("body", "obj") or big:
+                found |= _figures(" ".join(_text(p) for p in body.findall(qn("a:p"))))
+        return found
+
+    def data_sets(self) -> list[set[str]]:
+        """The values each chart (by its alt text) and each table (by its cells) shows."""
+        sets = []
+        for s in self.shapes:
+            if s.kind == "pic" and not s.decorative:
+                sets.append(_figures(_c_nv_pr(s.el).get("descr") or ""))
+            tbl = s.el.find(".//" + qn("a:tbl"))
+            if tbl is not None:
+                cells = " ; ".join(_text(tc) for tc in tbl.iter(qn("a:tc")))
+                sets.append(_figures(cells))
+        return [x for x in sets if x]
 
 
 # ---------------------------------------------------------------- shapes and geometry

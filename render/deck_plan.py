@@ -1,61 +1,62 @@
-"""What every slide of the deck says, decided before anything is drawn: titles (unique across the
-deck), key points, big numbers, speaker notes, and how tables split across slides.
+"""What every slide of the deck says, decided before anything is drawn.
+
+One idea per slide, in the report's reading order:
+
+- a section's key figures are its big numbers: one on a slide of its own, two or three side by side;
+  a headline of the same value is the same slide (it adds its source);
+- a figure that is the total of a chart in its section sits beside that chart, not on a slide
+  before it (the two would say the same thing twice);
+- a section with nothing to show but words gets a slide of one to three key points;
+- short sections in a row that each have one figure and nothing else share a figures slide;
+- a table the presenter listed in [deck] tables stays, but never right after a chart of its data:
+  such tables go to a data appendix after the closing slide, ready for questions;
+- the first slide of a section is titled with its takeaway when it has one; a chart's caption
+  is its title when it is one short sentence; otherwise titles name the topic.
 
 Planning measures text (deck_measure), because whether a title needs two lines or a table one slide
-changes what goes where; nothing is shrunk below 18 pt to fit, it is split, cut to its top rows, or
-left to the notes instead. The geometry constants here are shared with the drawing in deck.py.
+changes what goes where; nothing is shrunk below 18 pt to fit.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from .deck_measure import LINE, Para, Type
-from .errors import ContentError
-from .model import Cell, Chart, ChartRef, Headline, Prose, Report, Section, TableRef, TableView
-from .text import markdown_to_blocks
+from . import deck_words as words
+from .deck_measure import Type
+from .deck_tables import TablePage, table_pages
+from .model import Chart, ChartRef, KeyFigure, Report, Section, TableRef
+from .text import Span
 from .theme import Theme
 
-MARGIN = 44.0  # left and right, in points
-TITLE_TOP = 30.0
-GAP = 28.0  # between the title and what follows; the accent bar sits in it
-BOTTOM = 26.0  # nothing is drawn closer than this to the slide's bottom edge
-MIN_BODY, MIN_TITLE = 18.0, 28.0
-CELL_X, CELL_Y = 7.2, 4.0  # table cell margins
-
-
-# ---------------------------------------------------------------- the plan
+Line = tuple[Span, ...]  # a line of slide text: its words, with the address of those that link
 
 
 @dataclass(frozen=True)
-class TablePage:
-    """The part of a table one slide shows: chosen columns and rows, laid out to fit."""
+class Figure:
+    """A big number and its label, with the headline's source when a headline gives it."""
 
-    header: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]  # body rows, then the total row when there is one
-    total: bool
-    numeric: tuple[bool, ...]
-    widths: tuple[float, ...]  # points
-    heights: tuple[float, ...]  # points; the header row first
-    footnote: str = ""
+    value: str
+    label: str
+    source: str = ""
+    headline: bool = False
+    block: KeyFigure | None = None  # where the section states it, for the notes
 
 
 @dataclass(frozen=True)
 class SlideSpec:
-    """What one slide says. `kind` picks the drawing: title, divider, points, number, chart, table,
-    closing."""
+    """What one slide says. `kind` picks the drawing: title, divider, points, number (one big
+    number as the title), figures (one to three numbers under a title), chart, table, closing."""
 
     kind: str
     title: str
     notes: tuple[str, ...] = ()
-    body: tuple[str, ...] = ()
+    lines: tuple[Line, ...] = ()  # key points; the cover's and closing's lines; a caption
+    figures: tuple[Figure, ...] = ()  # the numbers shown (beside a chart: one)
     chart: Chart | None = None
     table: TablePage | None = None
-    value: str = ""  # the big number; the title starts with it
+    section: str = ""  # the section it comes from
+    source: str = ""  # where a chart's data comes from
 
 
 TITLE_WORDS = {
@@ -63,82 +64,378 @@ TITLE_WORDS = {
     "table": "table",
     "points": "key points",
     "number": "in numbers",
+    "figures": "in numbers",
     "divider": "chapter",
     "closing": "closing",
     "title": "title",
 }
+APPENDIX_TITLE = "Appendix: the data behind the charts"
+
+
+def plain(line: Line) -> str:
+    return "".join(w for w, _ in line)
 
 
 def plan_deck(report: Report, theme: Theme) -> list[SlideSpec]:
     """Every slide, in the report's reading order, with unique titles."""
     t = Type(theme)
-    deck = report.deck
-    meta = report.meta
+    deck, meta = report.deck, report.meta
     chapters = report.chapters
-    intro = ()
-    if chapters and not chapters[0].sections and chapters[0].opener.id in deck.sections:
-        # An opening chapter with nothing under it is what the presenter says over the title slide.
-        intro = _notes(chapters.pop(0).opener)
+    backup: list[str] = []  # tables listed for the deck whose chart is shown: the appendix
+    intro, outro = (), ()
+    if chapters and _only_words(report, chapters[0]):
+        intro = words.fit(words.section_notes(chapters.pop(0).opener))
+    if chapters and _only_words(report, chapters[-1]):
+        outro = words.fit(words.section_notes(chapters.pop().opener))
     cover = (meta.subtitle, meta.organisation, str(meta.year))
-    slides = [SlideSpec("title", meta.title, notes=intro, body=cover)]
-    slides += [_number(h, None) for h in report.headlines if not h.section]
+    slides = [SlideSpec("title", meta.title, notes=intro, lines=tuple(((x, ""),) for x in cover))]
+    slides += [_number_slide(_headline_figure(h), None) for h in report.headlines if not h.section]
     for chapter in chapters:
         opener = chapter.opener
         shown = [s for s in chapter.sections if s.id in deck.sections]
+        runs: list[list[SlideSpec]] = []
         if shown:
-            slides.append(SlideSpec("divider", opener.title, notes=_notes(opener)))
-        elif opener.id in deck.sections:  # a chapter of one page is one slide, not a divider
-            points = _key_points(opener, t)
-            slides.append(SlideSpec("points", opener.title, notes=_notes(opener), body=points))
-        else:
-            continue
-        if opener.id in deck.sections:
-            slides += _section_slides(report, opener, t, points=False)
-        for s in shown:
-            slides += _section_slides(report, s, t, points=True)
+            notes = words.fit(words.section_notes(opener))
+            slides.append(SlideSpec("divider", opener.title, notes=notes, section=opener.id))
+            if opener.id in deck.sections:
+                runs.append(_section_slides(report, opener, t, backup, lead=False))
+        elif opener.id in deck.sections:  # a chapter of one page is its own slides, not a divider
+            runs.append(_section_slides(report, opener, t, backup, lead=True))
+        runs += [_section_slides(report, s, t, backup, lead=True) for s in shown]
+        slides += _group_short_sections(report, runs, t.style.figures.per_slide)
     closing = deck.closing or meta.tagline or f"Thank you from {meta.organisation}"
-    lines = tuple(x for x in (meta.organisation, meta.website) if x)
-    slides.append(SlideSpec("closing", closing, body=lines))
-    return _unique(slides)
+    lines = [((meta.organisation, ""),)] if meta.organisation else []
+    if meta.website:
+        lines.append(((_address(meta.website), meta.website),))
+    notes = outro or (f"Thank you. {closing}",)
+    slides.append(SlideSpec("closing", closing, notes=notes, lines=tuple(lines)))
+    if backup:
+        slides.append(
+            SlideSpec(
+                "divider",
+                APPENDIX_TITLE,
+                notes=(
+                    "The slides after this one hold the numbers behind the charts, as tables, for "
+                    "questions after the talk.",
+                ),
+            )
+        )
+        for tid in backup:
+            slides += _table_slides(report, tid, t)
+    return _unique(_no_repeated_points(slides))
 
 
-def _section_slides(report: Report, s: Section, t: Type, *, points: bool) -> list[SlideSpec]:
+def _no_repeated_points(slides: list[SlideSpec]) -> list[SlideSpec]:
+    """A key point that states a figure the slide before or after shows as a big number is left
+    out (while another point remains): the number says it."""
+    out = list(slides)
+    for i, spec in enumerate(out):
+        if spec.kind != "points":
+            continue
+        near = [f.value for x in out[max(0, i - 1) : i + 2] for f in x.figures]
+        kept = tuple(line for line in spec.lines if not any(_says(plain(line), v) for v in near))
+        if kept and len(kept) < len(spec.lines):
+            out[i] = replace(spec, lines=kept)
+    return out
+
+
+def _says(text: str, value: str) -> bool:
+    return re.search(rf"(?<![\d,.]){re.escape(value)}(?![\d%]|[.,]\d)", text) is not None
+
+
+def _only_words(report: Report, chapter) -> bool:
+    """A chapter with no sections and nothing to show but words (an introduction, a thank-you),
+    which a presenter says over the title or the closing slide."""
+    s, deck = chapter.opener, report.deck
+    tables = {*s.table_ids, *(report.chart_data.get(c) for c in s.chart_ids)}
+    return (
+        not chapter.sections
+        and s.id in deck.sections
+        and not s.key_figures
+        and not any(h.section == s.id for h in report.headlines)
+        and not any(c in deck.charts for c in s.chart_ids)
+        and not any(x in deck.tables for x in tables)
+    )
+
+
+def _address(url: str) -> str:
+    """A web address as people say it: without https:// and a trailing slash."""
+    return re.sub(r"^https?://", "", url).rstrip("/")
+
+
+# ---------------------------------------------------------------- a section's slides
+
+
+def _section_figures(report: Report, s: Section) -> list[Figure]:
+    """Its key figures in reading order, each merged with a headline of the same value; headlines
+    of the section that no key figure states come first."""
+    headlines = [h for h in report.headlines if h.section == s.id]
+    stated = {kf.value for kf in s.key_figures}
+    figures = [_headline_figure(h) for h in headlines if h.value not in stated]
+    for kf in s.key_figures:
+        h = next((h for h in headlines if h.value == kf.value), None)
+        figures.append(Figure(kf.value, kf.label, h.source if h else "", h is not None, kf))
+    return figures
+
+
+def _headline_figure(h) -> Figure:
+    return Figure(h.value, h.label, h.source, True)
+
+
+def _section_slides(report: Report, s: Section, t: Type, backup: list[str], *, lead: bool) -> list[SlideSpec]:
+    """The section's figures, charts and tables in its reading order; words alone when it has
+    none of them. The first slide carries the section's takeaway and its notes when `lead`."""
     deck = report.deck
-    slides = []
-    if points:
-        slides.append(SlideSpec("points", s.title, notes=_notes(s), body=_key_points(s, t)))
-    slides += [_number(h, s) for h in report.headlines if h.section == s.id]
+    figures = _section_figures(report, s)
+    at = {f.block: f for f in figures if f.block is not None}
+    items: list[object] = [f for f in figures if f.block is None]  # Figure, Chart or table id
     for block in s.blocks:
-        if isinstance(block, ChartRef) and block.chart_id in deck.charts:
-            chart = report.charts[block.chart_id]
-            source = report.tables[chart.table].source
-            notes = tuple(x for x in (chart.caption, chart.alt, chart.note) if x)
-            slides.append(
-                SlideSpec(
-                    "chart",
-                    chart.title,
-                    notes=notes,
-                    body=(f"Source: {source}",) if source else (),
-                    chart=chart,
-                )
-            )
+        if isinstance(block, KeyFigure) and block in at:
+            items.append(at[block])
+        elif isinstance(block, ChartRef):
+            data = report.chart_data.get(block.chart_id)
+            if block.chart_id in deck.charts:
+                items.append(report.charts[block.chart_id])
+                if data in deck.tables and data not in backup:
+                    backup.append(data)
+            elif data in deck.tables and data in report.appendix:  # the table shows what the chart would
+                items.append(data)
         elif isinstance(block, TableRef) and block.table_id in deck.tables:
-            config = report.content_dir / "report.toml" if report.content_dir else None
-            slides += _table_slides(
-                report.table_views[block.table_id],
-                deck.max_table_rows,
-                report.table_numbers[block.table_id],
-                config,
-                t,
-            )
-    return slides
+            if report.data_chart.get(block.table_id) in deck.charts:
+                if block.table_id not in backup:
+                    backup.append(block.table_id)
+            else:
+                items.append(block.table_id)
+    items = _beside_charts(items)
+    slides: list[SlideSpec] = []
+    pending: list[Figure] = []
+
+    def flush() -> None:
+        most = t.style.figures.per_slide
+        for i in range(0, len(pending), most):
+            group = tuple(pending[i : i + most])
+            if len(group) == 1:
+                slides.append(_number_slide(group[0], s))
+            else:
+                notes = words.fit([n for f in group for n in _figure_notes(s, f, 60)])
+                slides.append(SlideSpec("figures", s.title, notes=notes, figures=group, section=s.id))
+        pending.clear()
+
+    for item in items:
+        if isinstance(item, Figure):
+            pending.append(item)
+            continue
+        flush()
+        if isinstance(item, tuple):  # a chart with the figure that is its total
+            chart, figure = item
+            slides.append(_chart_slide(report, chart, (figure,), s))
+        elif isinstance(item, Chart):
+            slides.append(_chart_slide(report, item, (), s))
+        else:
+            slides += _table_slides(report, item, t)
+    flush()
+    if not slides:
+        return [_points_slide(s)] if lead else []
+    return [_lead(slides[0], s)] + slides[1:] if lead else slides
 
 
-def _number(h: Headline, section: Section | None) -> SlideSpec:
-    notes = [f"{h.value} {h.label}.", f"Source: {h.source}."]
-    if section is not None:
-        notes += [p for p in _paragraphs(section) if h.value in p]
-    return SlideSpec("number", f"{h.value} {h.label}", notes=tuple(notes), body=(h.source,), value=h.value)
+def _beside_charts(items: list[object]) -> list[object]:
+    """A figure that is the total of a chart in the same section moves beside that chart: the
+    chart becomes (chart, figure) and the figure leaves its own place."""
+    taken: set[int] = set()
+    beside: dict[int, Figure] = {}
+    for i, item in enumerate(items):
+        total = chart_total(item) if isinstance(item, Chart) else None
+        if total is None:
+            continue
+        j = next(
+            (
+                j
+                for j, f in enumerate(items)
+                if isinstance(f, Figure) and j not in taken and states(f.value, total)
+            ),
+            None,
+        )
+        if j is not None:
+            taken.add(j)
+            beside[i] = items[j]
+    return [(x, beside[i]) if i in beside else x for i, x in enumerate(items) if i not in taken]
+
+
+def chart_total(chart: Chart) -> float | None:
+    """What a chart's values add up to; None when a sum means nothing (percentages)."""
+    if chart.unit == "percent":
+        return None
+    s = chart.series
+    return sum(v for row in s.matrix for v in row) if s.matrix else sum(s.values)
+
+
+_AMOUNT = re.compile(
+    r"(?:(?:more than|over|about|nearly|almost) )?(\d[\d,]*)(?:\.(\d+))?( million| billion)?"
+)
+
+
+def states(value: str, number: float) -> bool:
+    """Whether a figure as printed ("27,644", "88.3 million", "more than 29,000") is `number` to
+    the precision it is printed with (rounded either way)."""
+    m = _AMOUNT.fullmatch(value.strip())
+    if not m:
+        return False  # a percentage, a ratio: not a count a chart adds up to
+    scale = {" million": 1e6, " billion": 1e9}.get(m[3] or "", 1.0)
+    decimals = m[2] or ""
+    printed = float(f"{m[1].replace(',', '')}.{decimals}" if decimals else m[1].replace(",", "")) * scale
+    step = scale * 10 ** -len(decimals)
+    return printed - step < number < printed + step
+
+
+def _lead(spec: SlideSpec, s: Section) -> SlideSpec:
+    """The section's first slide: its takeaway as the title; its notes say the section's opening
+    (and, for a chart, the figure beside it first and what the chart shows after), within the limit."""
+    notes = words.section_notes(s)
+    if spec.kind == "chart":
+        figure = [f"{x.value} {x.label}." for x in spec.figures]
+        description = words.chart_description(spec.chart, spec.chart.caption)
+        budget = words.NOTES_WORDS - words.words(" ".join([*figure, spec.chart.caption, description]))
+        opening = words.section_notes(s, budget=budget)
+        said = " ".join([*figure, *opening, spec.chart.caption])
+        notes = [*figure, *opening, spec.chart.caption, words.chart_description(spec.chart, said)]
+    spec = replace(spec, notes=words.fit([x for x in notes if x]))
+    if not s.takeaway:
+        return spec
+    title = s.takeaway.rstrip(".")
+    if spec.kind == "number":  # the number moves under the takeaway
+        return replace(spec, kind="figures", title=title, lines=())
+    return _titled(spec, title)
+
+
+def _number_slide(f: Figure, s: Section | None) -> SlideSpec:
+    notes = _figure_notes(s, f) if s is not None else [f"{f.value} {f.label}."]
+    return SlideSpec(
+        "number",
+        f"{f.value} {f.label}",
+        notes=words.fit(notes),
+        figures=(f,),
+        lines=(((f"Source: {f.source}", ""),),) if f.source else (),
+        section=s.id if s else "",
+    )
+
+
+def _figure_notes(s: Section, f: Figure, budget: int = words.NOTES_WORDS) -> list[str]:
+    if f.block is None:
+        return [f"{f.value} {f.label}."]
+    return words.figure_notes(s, f.block, budget)
+
+
+def _points_slide(s: Section) -> SlideSpec:
+    points = words.key_points(s)
+    notes = words.section_notes(s, skip={p.text for p in points})
+    return SlideSpec(
+        "points",
+        s.takeaway.rstrip(".") if s.takeaway else s.title,
+        notes=words.fit(notes),
+        lines=tuple(p.spans for p in points),
+        section=s.id,
+    )
+
+
+def _chart_slide(report: Report, chart: Chart, figures: tuple[Figure, ...], s: Section) -> SlideSpec:
+    """A chart, titled with its caption when that is a takeaway; the notes say the figure beside
+    it, how the text introduces it, its caption and what it shows."""
+    takeaway = words.takeaway_of(chart.caption)
+    block = next((b for b in s.blocks if isinstance(b, ChartRef) and b.chart_id == chart.id), None)
+    said = [f"{f.value} {f.label}." for f in figures]
+    said += [" ".join(words.lead_in(s, block)), chart.caption]
+    said.append(words.chart_description(chart, " ".join(said)))
+    spec = SlideSpec(
+        "chart",
+        takeaway or chart.title,
+        notes=words.fit([x for x in said if x]),
+        figures=figures,
+        chart=chart,
+        section=s.id,
+        source=report.tables[chart.table].source,
+    )
+    return _titled(spec, spec.title)
+
+
+def _titled(spec: SlideSpec, title: str) -> SlideSpec:
+    """The slide with `title`; a chart's caption line names the chart when the title does not."""
+    if spec.kind != "chart":
+        return replace(spec, title=title)
+    name = f"{spec.chart.title}. " if title != spec.chart.title else ""
+    caption = (name + (f"Source: {spec.source}." if spec.source else "")).strip()
+    return replace(spec, title=title, lines=(((caption, ""),),) if caption else ())
+
+
+def _table_slides(report: Report, tid: str, t: Type) -> list[SlideSpec]:
+    config = report.content_dir / "report.toml" if report.content_dir else None
+    view = report.table_views[tid]
+    pages = table_pages(view, report.deck.max_table_rows, report.table_numbers[tid], config, t)
+    return [SlideSpec("table", title, notes=notes, table=page) for title, notes, page in pages]
+
+
+# ---------------------------------------------------------------- short sections share a slide
+
+
+def _group_short_sections(report: Report, runs: list[list[SlideSpec]], most: int) -> list[SlideSpec]:
+    """Sections in a row that are each one figure and nothing else (no headline, no takeaway, no
+    notes of their own) share a figures slide, up to `most` to a slide, instead of a run of
+    near-empty slides."""
+    out: list[SlideSpec] = []
+    pending: list[SlideSpec] = []
+
+    def flush() -> None:
+        if len(pending) == 1:
+            out.append(pending[0])
+        elif pending:
+            count = -(-len(pending) // most)
+            size = -(-len(pending) // count)  # balanced: 4 → 2 + 2, 5 → 3 + 2
+            for i in range(0, len(pending), size):
+                out.append(_shared(report, pending[i : i + size]))
+        pending.clear()
+
+    for run in runs:
+        if len(run) == 1 and _short(report, run[0]):
+            pending.append(run[0])
+        else:
+            flush()
+            out += run
+    flush()
+    return out
+
+
+def _short(report: Report, spec: SlideSpec) -> bool:
+    if spec.kind != "number" or spec.figures[0].headline or not spec.section:
+        return False
+    s = report.section(spec.section)
+    return not s.takeaway and not s.notes
+
+
+def _shared(report: Report, specs: list[SlideSpec]) -> SlideSpec:
+    sections = [report.section(x.section) for x in specs]
+    budget = words.NOTES_WORDS // len(specs)
+    notes = [n for s in sections for n in words.fit(words.section_notes(s, budget=budget), budget)]
+    return SlideSpec(
+        "figures",
+        _join_titles([s.title for s in sections]),
+        notes=words.fit(notes),
+        figures=tuple(x.figures[0] for x in specs),
+        section=specs[0].section,
+    )
+
+
+def _join_titles(titles: list[str]) -> str:
+    """ "Forensic genealogy, Team Adam and attempted abductions": titles after the first in lower
+    case unless they hold a name (a capital after the first word, or an all-capitals word)."""
+    out = []
+    for i, title in enumerate(titles):
+        first, *rest = title.split(" ", 1)
+        named = first.isupper() or any(w[:1].isupper() for w in " ".join(rest).split())
+        out.append(title if i == 0 or named else first[:1].lower() + title[1:])
+    return ", ".join(out[:-1]) + " and " + out[-1]
+
+
+# ---------------------------------------------------------------- titles
 
 
 def _unique(slides: list[SlideSpec]) -> list[SlideSpec]:
@@ -156,258 +453,3 @@ def _unique(slides: list[SlideSpec]) -> list[SlideSpec]:
 
 def _key(title: str) -> str:
     return " ".join(title.split()).casefold()
-
-
-# ---------------------------------------------------------------- words from the narrative
-
-
-def _paragraphs(section: Section) -> list[str]:
-    return [
-        text for b in section.blocks if isinstance(b, Prose) for _, text in markdown_to_blocks(b.markdown)
-    ]
-
-
-def _notes(section: Section) -> tuple[str, ...]:
-    return tuple(_paragraphs(section)) or (section.title + ".",)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"']?\s+(?=[A-Z0-9“\"])")
-
-
-def _sentences(paragraph: str) -> list[str]:
-    parts, current = [], ""
-    for piece in _SENTENCE_END.split(paragraph):
-        current = f"{current} {piece}" if current else piece
-        if not re.search(r"\b(?:[A-Z]\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|St|No|vs)\.$", current):
-            parts.append(current)
-            current = ""
-    return parts + ([current] if current else [])
-
-
-def _key_points(section: Section, t: Type) -> tuple[str, ...]:
-    """One to three bullets: the section's callouts, else its opening sentences; as many as fit."""
-    blocks = [x for b in section.blocks if isinstance(b, Prose) for x in markdown_to_blocks(b.markdown)]
-    points = [text for kind, text in blocks if kind == "quote"][:3]
-    if not points:
-        first = next((text for kind, text in blocks if kind == "para"), section.title)
-        sentences = _sentences(first)
-        points = [sentences[0]]
-        if len(sentences) > 1 and len(sentences[0]) + len(sentences[1]) < 200:
-            points.append(sentences[1])
-    w, h = t.size
-    room = h - _content_top(section.title, t) - BOTTOM
-    while len(points) > 1 and t.height(key_point_paras(points, t), w - 2 * MARGIN) > room:
-        points.pop()
-    return tuple(points)
-
-
-def key_point_paras(points: Sequence[str], t: Type) -> list[Para]:
-    # Key points get more than body size: a slide of two sentences has the room.
-    size = t.slide.get("points_size", round(t.slide["body_size"] * 4 / 3))
-    color = t.slide["text_color"]
-    return [
-        Para(p, size, color, bullet=True, space_before=0 if i == 0 else size * 0.8)
-        for i, p in enumerate(points)
-    ]
-
-
-# ---------------------------------------------------------------- titles and geometry
-
-
-def title_paras(title: str, t: Type, width: float, *, compact: bool = False) -> list[Para]:
-    """The title at the theme's size, or smaller (never under 28 pt) when that saves a line: down
-    to two lines, or as few as possible when `compact` (a chart or table needs the height)."""
-    color = t.slide["title_color"]
-    options = [
-        [Para(title, size, color, bold=True)]
-        for size in range(int(t.slide["title_size"]), int(MIN_TITLE) - 1, -2)
-    ]
-    lines = [t.lines(paras[0], width) for paras in options]
-    fewest = min(lines) if compact else max(2, min(lines))
-    return next(paras for paras, n in zip(options, lines) if n <= fewest)
-
-
-def _title_height(title: str, t: Type, compact: bool) -> float:
-    width = t.size[0] - 2 * MARGIN
-    return t.height(title_paras(title, t, width, compact=compact), width) + 4
-
-
-def _content_top(title: str, t: Type, compact: bool = False) -> float:
-    return TITLE_TOP + _title_height(title, t, compact) + GAP
-
-
-# ---------------------------------------------------------------- tables
-
-
-def _table_slides(
-    view: TableView, max_rows: int, number: int, config: Path | None, t: Type
-) -> list[SlideSpec]:
-    """A table on one slide when it fits; split over a few slides when it is a little long; its top
-    rows (ranked by the last column) and a pointer to the PDF when it is much longer. Columns that
-    do not fit across at full size continue on the next slide, each with the row headers."""
-    max_rows = max(1, max_rows)
-    groups = _column_groups(view, config, t)
-    if len(view.rows) > 2 * max_rows:
-        pages = _top_rows(view, groups, max_rows, number, config, t)
-    else:
-        pages = _split_rows(view, groups, max_rows, config, t)
-    slides = []
-    for n, (columns, chunk, total, footnote) in enumerate(pages, start=1):
-        title = _table_title(view.caption, n, len(pages))
-        notes = [view.caption + "."] + [_row_sentence(view.header, columns, row) for row in chunk]
-        if total:
-            notes.append(_row_sentence(view.header, columns, total))
-        if footnote:
-            notes.append(footnote)
-        if n == 1:
-            notes += [x for x in (view.note, f"Source: {view.source}." if view.source else "") if x]
-            if len(pages) > 1:
-                notes.append(f"The table continues over {len(pages)} slides.")
-        page = _layout_table(view, columns, chunk, total, footnote, t)
-        slides.append(SlideSpec("table", title, notes=tuple(notes), table=page))
-    return slides
-
-
-def _table_title(caption: str, n: int, of: int) -> str:
-    return caption if n == 1 else f"{caption} (continued, {n} of {of})"
-
-
-def _room(view: TableView, title: str, footnote: str, t: Type) -> float:
-    room = t.size[1] - _content_top(title, t, compact=True) - BOTTOM
-    return room - (_footnote_height(footnote, t) + 10 if footnote else 0)
-
-
-def _top_rows(view, groups, max_rows, number, config, t: Type):
-    ranked = sorted(
-        view.rows, key=lambda row: -math.inf if row[-1].value is None else row[-1].value, reverse=True
-    )
-    total = view.totals
-    if total is not None:  # the total still covers every row, and says so
-        total = (Cell(f"{total[0].text} (all {len(view.rows)})"),) + tuple(total[1:])
-    for n in range(max_rows, 0, -1):
-        footnote = (
-            f"Top {n} of {len(view.rows)} rows, by {view.header[-1]}; the full table is in "
-            f"the PDF report (Table {number})."
-        )
-        pages = [(columns, ranked[:n], total, footnote) for columns in groups]
-        if all(
-            sum(_layout_table(view, c, rows, tot, note, t).heights)
-            <= _room(view, _table_title(view.caption, k, len(pages)), note, t)
-            for k, (c, rows, tot, note) in enumerate(pages, start=1)
-        ):
-            return pages
-    raise _too_tall(view, config)
-
-
-def _split_rows(view, groups, max_rows, config, t: Type):
-    """Rows in balanced chunks, as few as fit, the total row on the last chunk of each column group."""
-    body = list(view.rows)
-    for per_group in range(math.ceil(len(body) / max_rows) or 1, len(body) + 1):
-        size = math.ceil(len(body) / per_group) or 1
-        chunks = [body[i : i + size] for i in range(0, len(body), size)] or [[]]
-        pages = [
-            (columns, chunk, view.totals if k == len(chunks) - 1 else None, "")
-            for columns in groups
-            for k, chunk in enumerate(chunks)
-        ]
-        if all(
-            sum(_layout_table(view, c, rows, tot, "", t).heights)
-            <= _room(view, _table_title(view.caption, k, len(pages)), "", t)
-            for k, (c, rows, tot, _) in enumerate(pages, start=1)
-        ):
-            return pages
-    raise _too_tall(view, config)
-
-
-def _too_tall(view: TableView, config: Path | None) -> ContentError:
-    return ContentError(
-        config,
-        f"[tables.{view.id}]: a row of this table does not fit on a slide at 18 pt",
-        hint="shorten the row's text, or leave the table out of [deck] tables",
-    )
-
-
-def _row_sentence(header, columns, row) -> str:
-    values = [f"{header[j]} {row[j].text}" for j in columns[1:]]
-    return f"{row[0].text}: " + ", ".join(values) + "."
-
-
-def table_text_size(t: Type) -> float:
-    """Table text: a little under body size, never under 18 pt."""
-    return max(MIN_BODY, t.slide["body_size"] - 2)
-
-
-def _cell_widths(view: TableView, j: int, t: Type) -> tuple[float, float]:
-    """(narrowest, natural) width of column j: its longest word, or its longest text unwrapped."""
-    size = table_text_size(t)
-    texts = [(view.header[j], True)] + [(row[j].text, False) for row in view.rows]
-    if view.totals:
-        texts.append((view.totals[j].text + (" (all 999)" if j == 0 else ""), True))
-    narrow = max(t.widest_word(text, size, bold) for text, bold in texts)
-    natural = max(t.face(bold).width(text, size) for text, bold in texts)
-    return narrow + 2 * CELL_X + 2, natural + 2 * CELL_X + 2
-
-
-def _column_groups(view: TableView, config: Path | None, t: Type) -> list[tuple[int, ...]]:
-    """The row-header column plus the others, in as few balanced groups as fit across the slide."""
-    room = t.size[0] - 2 * MARGIN
-    narrow = [_cell_widths(view, j, t)[0] for j in range(len(view.header))]
-    others = list(range(1, len(view.header)))
-    for count in range(1, len(others) + 1):
-        size = math.ceil(len(others) / count)
-        groups = [(0, *others[i : i + size]) for i in range(0, len(others), size)]
-        if all(sum(narrow[j] for j in g) <= room for g in groups):
-            return groups
-    raise ContentError(
-        config,
-        f"[tables.{view.id}]: its row headers and one column do not fit across a slide at 18 pt",
-        hint="shorten the longest words, or leave it out of [deck] tables",
-    )
-
-
-def _widths(view: TableView, columns: tuple[int, ...], t: Type) -> list[float]:
-    """Natural widths with some air when they fit. Else the columns of numbers keep their natural
-    width and the text columns wrap; and when even that is too wide, every column gets its longest
-    word and shares the rest of the room in proportion to what it lacks."""
-    room = t.size[0] - 2 * MARGIN
-    sizes = [_cell_widths(view, j, t) for j in columns]
-    narrow, natural = [lo for lo, _ in sizes], [nat for _, nat in sizes]
-    air = 18.0
-    if sum(natural) + air * len(columns) <= room:
-        return [n + air for n in natural]
-    if sum(natural) <= room:
-        return [n + (room - sum(natural)) / len(columns) for n in natural]
-    numeric = [j != 0 and all(row[j].numeric for row in view.rows) for j in columns]
-    lacking = [0.0 if num else nat - lo for (lo, nat), num in zip(sizes, numeric)]
-    start = [nat if num else lo for (lo, nat), num in zip(sizes, numeric)]
-    if sum(start) > room:
-        lacking = [nat - lo for lo, nat in sizes]
-        start = narrow
-    spare = room - sum(start)
-    return [lo + spare * gap / sum(lacking) for lo, gap in zip(start, lacking)]
-
-
-def _row_height(cells: list[str], widths: list[float], bold: bool, t: Type) -> float:
-    size = table_text_size(t)
-    lines = max(len(t.face(bold).wrap(text, w - 2 * CELL_X - 2, size)) for text, w in zip(cells, widths))
-    return lines * size * LINE + 2 * CELL_Y + 2
-
-
-def _layout_table(view: TableView, columns, chunk, total, footnote, t: Type) -> TablePage:
-    widths = _widths(view, columns, t)
-    header = tuple(view.header[j] for j in columns)
-    rows = [tuple(row[j] for j in columns) for row in chunk]
-    if total:
-        rows.append(tuple(total[j] for j in columns))
-    heights = [_row_height(list(header), widths, True, t)]
-    heights += [
-        _row_height([c.text for c in row], widths, total is not None and i == len(rows) - 1, t)
-        for i, row in enumerate(rows)
-    ]
-    numeric = tuple(j != 0 and all(row[j].numeric for row in view.rows) for j in columns)
-    return TablePage(header, tuple(rows), total is not None, numeric, tuple(widths), tuple(heights), footnote)
-
-
-def _footnote_height(text: str, t: Type) -> float:
-    width = t.size[0] - 2 * MARGIN
-    return t.height([Para(text, MIN_BODY, t.theme.colors["muted"])], width)

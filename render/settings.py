@@ -204,13 +204,90 @@ class ChartStyle(Settings):
     slide_dpi: Annotated[int, Field(ge=72, le=600)]
 
 
+# Slide geometry, in points (72 to the inch) unless a name says otherwise. Text sizes have floors
+# that are accessibility rules, not style: 18 pt for any slide text, 28 pt for titles.
+Distance = Annotated[float, Field(ge=0, le=400)]
+TextSize = Annotated[float, Field(ge=18, le=120)]
+TitleSize = Annotated[float, Field(ge=28, le=300)]
+Share = Annotated[float, Field(gt=0, lt=1)]
+
+
+class BarStyle(Settings):
+    """A short decorative bar in the accent colour (screen readers skip it)."""
+
+    width: Annotated[float, Field(gt=0, le=400)]
+    height: Annotated[float, Field(gt=0, le=40)]
+    gap: Distance  # from the title it marks
+
+
+class CoverStyle(Settings):
+    title_size: TitleSize = 54
+    subtitle_size: TextSize = 30
+    footer_size: TextSize = 24  # organisation and year
+    top: Share = 0.30  # where the title starts, as a share of the slide's height
+    subtitle_gap: Distance = 12
+    footer_gap: Distance = 40  # at least this much between the subtitle and the footer
+    footer_bottom: Distance = 140  # the footer starts no higher than this above the bottom edge
+
+
+class DividerStyle(Settings):
+    title_size: TitleSize = 48
+
+
+class PointsStyle(Settings):
+    spacing: Annotated[float, Field(ge=0, le=3)] = 0.8  # space between points, in lines of their size
+    indent: Annotated[float, Field(ge=0.5, le=3)] = 1.1  # bullet indent, in ems of their size
+
+
+class NumberStyle(Settings):
+    """One big number: the value, its label under it, its source under that."""
+
+    label_size: TitleSize = 32  # the label is part of the slide's title
+    label_gap: Distance = 6
+    source_gap: Distance = 28
+
+
+class FiguresStyle(Settings):
+    """Two or three big numbers side by side, each with its label; also the figure beside a chart."""
+
+    value_size: TitleSize = 72
+    label_size: TextSize = 24
+    label_gap: Distance = 6
+    column_gap: Distance = 36
+    per_slide: Annotated[int, Field(ge=1, le=4)] = 3  # at most this many side by side
+    chart_share: Share = 0.28  # width of the figure column beside a chart, as a share of the content
+
+
+class ChartSlideStyle(Settings):
+    source_gap: Distance = 8  # between the chart and its source line
+    row_pitch: Annotated[float, Field(ge=1.5, le=6)] = 2.6  # height a bar gets, in lines of chart type
+    axis_room: Annotated[float, Field(ge=2, le=10)] = 5  # height the value axis and its name get, in lines
+
+
+class TableSlideStyle(Settings):
+    text_size: TextSize = 20
+    cell_margin_x: Distance = 7.2
+    cell_margin_y: Distance = 4
+    column_air: Distance = 18  # added to each column when the table has the room
+    header_rule: Annotated[float, Field(gt=0, le=12)] = 1.5
+    row_rule: Annotated[float, Field(gt=0, le=12)] = 0.75
+    note_gap: Distance = 10
+
+
+class ClosingStyle(Settings):
+    title_size: TitleSize = 44
+    line_size: TextSize = 26
+    gap: Distance = 28
+
+
 class SlideStyle(Settings):
     width_in: Annotated[float, Field(gt=1, le=60)]
     height_in: Annotated[float, Field(gt=1, le=60)]
-    title_size: Annotated[float, Field(ge=28, le=96)]
-    body_size: Annotated[float, Field(ge=18, le=72)]
-    points_size: Annotated[float, Field(ge=18, le=72)] | None = None
-    big_number_size: Annotated[float, Field(ge=28, le=300)]
+    title_size: TitleSize
+    title_lines: Annotated[int, Field(ge=1, le=4)] = 2  # a title may shrink (never under 28 pt) to fit these
+    body_size: TextSize
+    points_size: TextSize | None = None  # the key points; default a third larger than body_size
+    big_number_size: TitleSize
     note_size: Annotated[float, Field(ge=8, le=48)]
     background: Colour
     title_color: Colour
@@ -219,6 +296,20 @@ class SlideStyle(Settings):
     divider_text: Colour
     accent: Colour
     template: str = "deck-template.pptx"
+    margin: Distance = 44  # left and right
+    title_top: Distance = 30
+    title_gap: Distance = 28  # between a title and what follows; the title bar sits in it
+    bottom: Distance = 26  # nothing is drawn closer than this to the bottom edge
+    title_bar: BarStyle = BarStyle(width=72, height=5, gap=9)  # under a content slide's title
+    opener_bar: BarStyle = BarStyle(width=96, height=8, gap=24)  # above a cover, divider or closing title
+    cover: CoverStyle = CoverStyle()
+    divider: DividerStyle = DividerStyle()
+    points: PointsStyle = PointsStyle()
+    number: NumberStyle = NumberStyle()
+    figures: FiguresStyle = FiguresStyle()
+    chart: ChartSlideStyle = ChartSlideStyle()
+    table: TableSlideStyle = TableSlideStyle()
+    closing: ClosingStyle = ClosingStyle()
 
 
 class PageStyle(Settings):

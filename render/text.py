@@ -98,11 +98,15 @@ def markdown_to_plain(markdown: str) -> list[str]:
     return paragraphs
 
 
-def markdown_to_blocks(markdown: str) -> list[tuple[str, str]]:
-    """(kind, plain text) for each paragraph: "para", "quote" (a callout) or "heading"; a list
-    becomes one sentence joined to the paragraph that introduces it."""
-    out: list[tuple[str, str]] = []
-    items: list[str] = []
+Span = tuple[str, str]  # words, and the address they link to ("" for plain words)
+
+
+def markdown_to_blocks(markdown: str) -> list[tuple[str, tuple[Span, ...]]]:
+    """(kind, spans) for each paragraph: kind "para", "quote" (a callout) or "heading"; spans are
+    its words with the address of each link, whitespace collapsed. A list becomes one sentence
+    joined to the paragraph that introduces it."""
+    out: list[tuple[str, tuple[Span, ...]]] = []
+    items: list[tuple[Span, ...]] = []
     kind, depth = "para", 0
     for token in _md.parse(markdown):
         if token.type == "blockquote_open":
@@ -118,19 +122,64 @@ def markdown_to_blocks(markdown: str) -> list[tuple[str, str]]:
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             depth -= 1
             if depth == 0 and items:
-                joined = ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1] + "."
-                if out and out[-1][1].endswith(":"):
-                    out[-1] = (out[-1][0], f"{out[-1][1]} {joined}")
+                joined: list[Span] = []
+                for i, item in enumerate(items):
+                    if i:
+                        joined.append((" and " if i == len(items) - 1 else ", ", ""))
+                    joined += item
+                joined.append((".", ""))
+                if out and "".join(w for w, _ in out[-1][1]).endswith(":"):
+                    out[-1] = (out[-1][0], _collapse([*out[-1][1], (" ", ""), *joined]))
                 else:
-                    out.append(("para", joined))
+                    out.append(("para", _collapse(joined)))
                 items = []
         elif token.type == "inline":
-            text = " ".join(_inline_text(token).split())
-            if text and depth:
-                items.append(text.rstrip("."))
-            elif text:
-                out.append((kind, text))
+            spans = _collapse(_inline_spans(token))
+            if spans and depth:
+                last = spans[-1]
+                items.append((*spans[:-1], (last[0].rstrip("."), last[1])))
+            elif spans:
+                out.append((kind, spans))
     return out
+
+
+def _inline_spans(token) -> list[Span]:
+    """An inline token's words as spans: link words carry their address."""
+    spans: list[Span] = []
+    href = ""
+    for child in token.children or []:
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+        elif child.type == "link_close":
+            href = ""
+        elif child.type in ("text", "code_inline"):
+            spans.append((child.content, href))
+        elif child.type in ("softbreak", "hardbreak"):
+            spans.append((" ", href))
+    return spans
+
+
+def _collapse(spans: list[Span]) -> tuple[Span, ...]:
+    """Neighbouring spans with the same address merged, runs of whitespace made one space, and
+    none at either end."""
+    merged: list[list[str]] = []
+    for words, href in spans:
+        words = re.sub(r"\s+", " ", words)
+        if merged and merged[-1][1] == href:
+            merged[-1][0] += words
+        elif words:
+            merged.append([words, href])
+    out: list[Span] = []
+    for i, (words, href) in enumerate(merged):
+        if out and out[-1][0].endswith(" "):
+            words = words.lstrip(" ")
+        if i == 0:
+            words = words.lstrip(" ")
+        if i == len(merged) - 1:
+            words = words.rstrip(" ")
+        if words:
+            out.append((words, href))
+    return tuple(out)
 
 
 def _inline_text(token) -> str:

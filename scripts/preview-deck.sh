@@ -4,13 +4,15 @@
 #   scripts/preview-deck.sh [PPTX] [OUTDIR]
 #
 # Defaults: the newest output/<year>/impact-report-<year>.pptx and output/<year>/preview/.
+# PREVIEW_DPI sets the images' resolution (default 50); PYTHON the interpreter that finds the theme's
+# font (default the project's .venv).
 # LibreOffice (headless) turns the deck into a PDF and pdftoppm turns each page into a PNG. Both are
 # installed from Debian when missing. LibreOffice is pointed at the report's own font files, so the
 # preview shows the face the deck names instead of a substitute with different widths.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-python="$root/.venv/bin/python"
+python="${PYTHON:-$root/.venv/bin/python}"
 
 deck="${1:-}"
 if [[ -z "$deck" ]]; then
@@ -51,7 +53,7 @@ trap 'rm -rf "$work"' EXIT
 # A fontconfig setup that adds the theme's font folder to the system's fonts.
 fonts=""
 if [[ -x "$python" ]]; then
-    fonts="$("$python" -c 'import sys
+    fonts="$(PYTHONPATH="$root" "$python" -c 'import sys
 from render.build import PROJECT_ROOT
 from render.theme import Theme
 files = Theme.load(PROJECT_ROOT / "styles").font_files
@@ -81,7 +83,7 @@ fi
 
 mkdir -p "$outdir"
 rm -f "$outdir"/slide-*.png
-pdftoppm -png -r 50 "$pdf" "$outdir/slide"
+pdftoppm -png -r "${PREVIEW_DPI:-50}" "$pdf" "$outdir/slide"
 cp "$pdf" "$outdir/"
 count="$(ls -1 "$outdir"/slide-*.png | wc -l)"
 echo "Wrote $count slide images to $outdir"
