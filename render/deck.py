@@ -24,7 +24,8 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from .charts import label_lines, render_png
+from .chart_draw import render_png
+from .charts import label_lines
 from .deck_measure import Para, Type
 from .deck_plan import (
     BOTTOM,

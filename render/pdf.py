@@ -23,7 +23,7 @@ from jinja2.loaders import split_template_path
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from .charts import render_svg
+from .chart_draw import render_svg
 from .deck_measure import font_face
 from .errors import ContentError, read_utf8
 from .model import Chapter, Chart, ChartRef, Prose, Report, Section, TableView, chapters_of
