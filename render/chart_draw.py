@@ -67,7 +67,7 @@ def _log_ticks(value: float, _pos=None) -> str:
 
 def _fit_labels(ax, fig, values: list[float], labels: list, scale: str, low: float) -> None:
     """Widen the value axis just enough that every direct label ends inside the plot area."""
-    fig.canvas.draw()
+    fig.get_layout_engine().execute(fig)
     box = ax.get_window_extent()
     width = box.width
     need = 0.0
