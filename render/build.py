@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .assemble import assemble
+from .chart_cache import ChartPictures
 from .coverage import check_coverage
 from .errors import ContentError
 from .load import load_content
@@ -59,21 +61,21 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def _deck_worker(report: Report, theme: Theme) -> Worker | None:
+def _deck_worker(report: Report, theme: Theme, pictures: ChartPictures) -> Worker | None:
     """The deck rendering in a child process; None with a single core or when asked to stay serial."""
     if (os.cpu_count() or 1) < 2 or os.environ.get("IMPACT_REPORT_SERIAL"):
         return None
     try:
-        return Worker(RENDER_DECK, report, theme)
+        return Worker(RENDER_DECK, report, theme, pictures)
     except OSError:
         return None
 
 
-def _render_deck_here(report: Report, theme: Theme) -> tuple[bytes, float]:
+def _render_deck_here(report: Report, theme: Theme, pictures: ChartPictures) -> tuple[bytes, float]:
     from .deck import render_deck
 
     start = time.perf_counter()
-    return render_deck(report, theme), time.perf_counter() - start
+    return render_deck(report, theme, pictures), time.perf_counter() - start
 
 
 def build(
@@ -84,9 +86,14 @@ def build(
     formats: tuple[str, ...] = ("pdf", "pptx"),
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 120.0,
+    cache_dir: Path | Literal["user"] | None = "user",
 ) -> BuildResult:
     """Build the report in content_dir into out_dir. Raises ContentError for content mistakes, an
-    unusable output folder, or another build holding out_dir longer than lock_timeout seconds."""
+    unusable output folder, or another build holding out_dir longer than lock_timeout seconds.
+
+    Chart pictures are kept between builds in cache_dir: "user" for the user cache folder
+    (chart_cache.user_cache_dir), another folder, or None to draw every chart afresh. The
+    outputs are the same bytes either way."""
     out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
     check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
@@ -99,16 +106,17 @@ def build(
         with _timed(timings, "model", progress):
             report = assemble(content, styles_dir)
             check_coverage(report, theme)
+        pictures = ChartPictures.at(cache_dir)
         rendered: dict[str, bytes] = {}
         # The deck and the PDF need nothing from each other, so on a machine with a spare core the
         # deck renders in a worker process while this one writes the PDF.
-        worker = _deck_worker(report, theme) if {"pdf", "pptx"} <= set(formats) else None
+        worker = _deck_worker(report, theme, pictures) if {"pdf", "pptx"} <= set(formats) else None
         try:
             if "pdf" in formats:
                 from .pdf import chart_svgs, render_html, render_pdf
 
                 with _timed(timings, "charts", progress):
-                    svgs = chart_svgs(report, theme)
+                    svgs = chart_svgs(report, theme, pictures)
                 with _timed(timings, "html", progress):
                     html, css = render_html(report, theme, svgs)
                 with _timed(timings, "pdf", progress):
@@ -116,7 +124,7 @@ def build(
             if "pptx" in formats:
                 if progress:
                     progress("deck")
-                job = worker.result() if worker else _render_deck_here(report, theme)
+                job = worker.result() if worker else _render_deck_here(report, theme, pictures)
                 rendered["pptx"], timings["deck"] = job
         finally:
             if worker:

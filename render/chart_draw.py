@@ -194,8 +194,10 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
 def _draw(
     chart: Chart, theme: Theme, *, width: float, size: float, height: float | None, wrap: int, save: dict
 ) -> bytes:
-    """Draw and save the chart inside the theme's style, so save-time settings (SVG text) apply."""
-    with plt.rc_context(_style(theme, size)):
+    """Draw and save the chart inside the theme's style, so save-time settings (SVG text) apply.
+    The style starts from matplotlib's defaults: a matplotlibrc on the machine changes nothing, so
+    the picture depends only on what chart_cache's key covers."""
+    with plt.style.context("default"), plt.rc_context(_style(theme, size)):
         n = len(chart.series.labels)
         if height is None:
             line = size / 72 * 1.3

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from functools import partial
 
 from lxml import etree
 from pptx import Presentation
@@ -24,7 +25,7 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from .chart_draw import render_png
+from .chart_cache import ChartPictures
 from .charts import label_lines
 from .deck_measure import Para, Type
 from .deck_plan import (
@@ -53,8 +54,10 @@ TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 PLAIN_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"  # "No Style, No Grid": we draw our own
 
 
-def render_deck(report: Report, theme: Theme) -> bytes:
-    """The deck as .pptx bytes, identical for identical content."""
+def render_deck(report: Report, theme: Theme, pictures: ChartPictures | None = None) -> bytes:
+    """The deck as .pptx bytes, identical for identical content. Chart pictures come from
+    `pictures` (a cache) when given, else are drawn."""
+    draw = {**DRAW, "chart": partial(_draw_chart, pictures=pictures or ChartPictures(None))}
     _check_colours(theme)
     t = Type(theme)
     prs, layout = _base(theme)
@@ -64,7 +67,7 @@ def render_deck(report: Report, theme: Theme) -> bytes:
         for ph in list(slide.placeholders):
             if ph.placeholder_format.type not in TITLE_PLACEHOLDERS:  # a layout's body, picture …
                 ph._element.getparent().remove(ph._element)
-        DRAW[spec.kind](slide, spec, t)
+        draw[spec.kind](slide, spec, t)
         if spec.notes:
             tf = slide.notes_slide.notes_text_frame
             _write(tf, [Para(n, theme.slides["note_size"], theme.colors["text"]) for n in spec.notes], t)
@@ -297,7 +300,7 @@ def _draw_number(slide, spec: SlideSpec, t: Type) -> None:
     _decoration(slide, "accent bar", MARGIN, top - 20, 72, 5, s["accent"])
 
 
-def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
+def _draw_chart(slide, spec: SlideSpec, t: Type, *, pictures: ChartPictures) -> None:
     s, (w, h) = t.slide, t.size
     _background(slide, s["background"])
     bottom = _title(slide, spec, t, compact=True)
@@ -307,7 +310,7 @@ def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
     top = bottom + GAP
     room = min(h - top - BOTTOM - (source_h + 8 if source else 0), _chart_height(spec.chart, t))
     # Draw the chart for exactly the space it gets, so its type stays at the theme's size.
-    png = render_png(spec.chart, t.theme, width_in=round(width / 72, 3), height_in=round(room / 72, 3))
+    png = pictures.png(spec.chart, t.theme, width_in=round(width / 72, 3), height_in=round(room / 72, 3))
     pic = slide.shapes.add_picture(io.BytesIO(png), _emu(MARGIN), _emu(top), _emu(width), _emu(room))
     pic.name = f"Chart: {spec.chart.title}"
     pic._element.nvPicPr.cNvPr.set("descr", spec.chart.alt)

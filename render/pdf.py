@@ -23,7 +23,7 @@ from jinja2.loaders import split_template_path
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from .chart_draw import render_svg
+from .chart_cache import ChartPictures
 from .deck_measure import font_face
 from .errors import ContentError, read_utf8
 from .model import Chapter, Chart, ChartRef, Prose, Report, Section, TableView, chapters_of
@@ -321,5 +321,7 @@ def link_descriptions(report: Report) -> dict[str, str]:
     return found
 
 
-def chart_svgs(report: Report, theme: Theme) -> dict[str, bytes]:
-    return {cid: render_svg(chart, theme) for cid, chart in report.charts.items()}
+def chart_svgs(report: Report, theme: Theme, pictures: ChartPictures | None = None) -> dict[str, bytes]:
+    """Every chart as the PDF shows it, from the picture cache when one is given."""
+    pictures = pictures or ChartPictures(None)
+    return {cid: pictures.svg(chart, theme) for cid, chart in report.charts.items()}
