@@ -26,6 +26,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from .chart_cache import ChartPictures
 from .deck_measure import font_face
 from .errors import ContentError, read_utf8
+from .fontsubset import reproducible_subsetting
 from .model import Chapter, Chart, ChartRef, Prose, Report, Section, TableView, chapters_of
 from .paths import Resolver
 from .sandbox import StyleSandbox
@@ -278,9 +279,9 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> tuple[s
 
 @contextmanager
 def _source_date(year: int) -> Iterator[None]:
-    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes. Without HarfBuzz-subset it subsets fonts with
-    fontTools, which stamps each subset with the current time unless this is set; the report's
-    publication year is a stable, meaningful stamp, so the same inputs give the same bytes."""
+    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes. It subsets fonts with fontTools (fontsubset),
+    which stamps each subset with the current time unless this is set; the report's publication
+    year is a stable, meaningful stamp, so the same inputs give the same bytes."""
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(year, 1, 1, tzinfo=UTC).timestamp()))
     try:
@@ -296,7 +297,7 @@ def render_pdf(report: Report, theme: Theme, html: str, css: str) -> bytes:
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     try:
-        with _source_date(report.meta.published_year):
+        with _source_date(report.meta.published_year), reproducible_subsetting():
             document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
             stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
             written = document.write_pdf(stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1")
