@@ -28,6 +28,8 @@ it, which gives byte-identical subsets at 4.67's speed.
     Reproduce:
         import io, time
         from fontTools import subset
+
+from .weasyprint_libs import weasyprint_fonts
         from fontTools.ttLib import TTFont
         font = TTFont("SourceSansPro-Regular.ttf")
         options = subset.Options(retain_gids=True, passthrough_tables=True,
@@ -56,7 +58,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from fontTools import subset
-from weasyprint.pdf import fonts as weasyprint_fonts
+
+from .weasyprint_libs import weasyprint_fonts
 
 
 class PrunedFirstSubsetter(subset.Subsetter):

@@ -18,10 +18,7 @@ from html import escape
 from pathlib import Path
 
 import jinja2
-import weasyprint
 from jinja2.loaders import split_template_path
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .chart_cache import ChartPictures
 from .deck_measure import font_face
@@ -33,6 +30,7 @@ from .sandbox import StyleSandbox
 from .tagging import repair
 from .text import link_texts, markdown_to_html
 from .theme import Theme
+from .weasyprint_libs import FatalURLFetchingError, FontConfiguration, URLFetcher, weasyprint
 
 
 @dataclass(frozen=True)
