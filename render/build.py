@@ -65,14 +65,15 @@ def _deck_worker(report: Report, theme: Theme, pictures: ChartPictures) -> Worke
     """The deck rendering in a child process while this one writes the PDF, when that pays; None
     to render it here afterwards.
 
-    The worker costs about 1 CPU-second of imports and pickling, and pays back only what the deck
-    does besides: mostly drawing its charts, about 3 CPU-seconds for the 2022 report. So it runs
-    only when charts must be drawn (the PDF's pictures are not all cached: the deck's then are
-    not either) and a core is free to draw them on: fewer runnable processes on average over the
-    last minute than usable cores + 1. Measured on 2 cores with content/2022, worker / in-process
-    wall time: 0.75 at load 1.3-2.3 (issue 10, charts drawn); 1.15 with charts to draw and 1.02
-    with charts cached at load 4.5-5.3, the worker costing 2.4 and 0.7 CPU-seconds more.
-    IMPACT_REPORT_SERIAL=1 always renders here, IMPACT_REPORT_SERIAL=0 always uses the worker.
+    The worker costs 0.7-2.4 CPU-seconds of imports and pickling, and takes the deck's own time
+    (about 2 s with cached charts, 5 s drawing them) off the critical path only if another core
+    has room for it. Measured on 2 cores with content/2022, worker / in-process wall time: 0.75
+    at load 1.3-2.3 with charts to draw (issue 10); 1.15-1.21 with charts to draw and 1.02-1.09
+    with charts cached at load 3.1-5.7 (two sets of 5 interleaved runs). So: with charts to draw, a
+    worker while the 1-minute load is under usable cores + 1; with every chart cached, only
+    while a core is idle (load under cores - 0.5; an estimate, as this machine was never quieter
+    than load 2.4 while it was measured). IMPACT_REPORT_SERIAL=1 always renders here, =0 always
+    in the worker.
     """
     forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
     if forced:
@@ -81,7 +82,7 @@ def _deck_worker(report: Report, theme: Theme, pictures: ChartPictures) -> Worke
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
         drawing = not all(pictures.has_svg(chart, theme) for chart in report.charts.values())
-        use = cores >= 2 and busy < cores + 1 and drawing
+        use = cores >= 2 and busy < (cores + 1 if drawing else cores - 0.5)
     if not use:
         return None
     try:

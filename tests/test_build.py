@@ -203,7 +203,7 @@ def test_a_worker_whose_build_closes_the_pipe_leaves_by_itself():
     assert worker._proc.wait(timeout=10) != 0
 
 
-def test_the_deck_gets_a_worker_only_when_it_has_charts_to_draw_and_a_core_is_free(tmp_path, monkeypatch):
+def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monkeypatch):
     report = assemble(load_content(TINY), STYLES)
     theme = Theme.load(STYLES)
     monkeypatch.setattr(build_module, "Worker", lambda *args: "worker")
@@ -217,7 +217,9 @@ def test_the_deck_gets_a_worker_only_when_it_has_charts_to_draw_and_a_core_is_fr
     def worker(pictures: ChartPictures) -> bool:
         return build_module._deck_worker(report, theme, pictures) == "worker"
 
-    assert worker(cold) and not worker(warm), "cached charts leave the deck little to do"
+    assert worker(cold) and worker(warm), "a core is idle"
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert worker(cold) and not worker(warm), "with cached charts the worker pays only on an idle core"
     monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 2.0))
     assert not worker(cold), "no core to spare"
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
