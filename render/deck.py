@@ -16,6 +16,7 @@ import re
 import zipfile
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from lxml import etree
 from pptx import Presentation
@@ -26,7 +27,8 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu
 
-from .charts import label_lines, render_png
+from .chart_cache import ChartPictures
+from .charts import label_lines
 from .deck_measure import MIN_BODY, MIN_TITLE, SLACK, Para, Type
 from .deck_plan import Figure, SlideSpec, plain, plan_deck
 from .deck_tables import text_size as table_text_size
@@ -46,8 +48,10 @@ BODY_PLACEHOLDERS = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT)
 PLAIN_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"  # "No Style, No Grid": we draw our own
 
 
-def render_deck(report: Report, theme: Theme) -> bytes:
-    """The deck as .pptx bytes, identical for identical content."""
+def render_deck(report: Report, theme: Theme, pictures: ChartPictures | None = None) -> bytes:
+    """The deck as .pptx bytes, identical for identical content. Chart pictures come from
+    `pictures` (a cache) when given, else are drawn."""
+    draw = {**DRAW, "chart": partial(_draw_chart, pictures=pictures or ChartPictures(None))}
     _check_colours(theme)
     t = Type(theme)
     prs, title_only, with_body = _base(theme)
@@ -63,7 +67,7 @@ def render_deck(report: Report, theme: Theme) -> bytes:
                 body = ph  # key points go here, so they show in PowerPoint's outline view
                 continue
             ph._element.getparent().remove(ph._element)  # a layout's date, footer, picture …
-        DRAW[spec.kind](slide, spec, t)
+        draw[spec.kind](slide, spec, t)
         if spec.notes:
             tf = slide.notes_slide.notes_text_frame
             _write(tf, [Para(n, t.style.note_size, theme.colors["text"]) for n in spec.notes], t)
@@ -398,7 +402,7 @@ def _draw_figures(slide, spec: SlideSpec, t: Type) -> None:
     _title_bar(slide, bottom, t)
 
 
-def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
+def _draw_chart(slide, spec: SlideSpec, t: Type, *, pictures: ChartPictures) -> None:
     """A chart at the size it needs, with the figure it adds up to beside it when there is one, and
     its caption line (the chart's name when the title is its takeaway, and the source) under it;
     all of it centred in the room under the title. Beside a log-scale chart the figure goes above
@@ -429,7 +433,7 @@ def _draw_chart(slide, spec: SlideSpec, t: Type) -> None:
     if beside:
         _text_box(slide, "Figure", s.margin, top, column, beside, t)
     # Draw the chart for exactly the space it gets, so its type stays at the theme's size.
-    png = render_png(spec.chart, t.theme, width_in=round(width / 72, 3), height_in=round(chart_h / 72, 3))
+    png = pictures.png(spec.chart, t.theme, width_in=round(width / 72, 3), height_in=round(chart_h / 72, 3))
     pic = slide.shapes.add_picture(io.BytesIO(png), _emu(left), _emu(top), _emu(width), _emu(chart_h))
     pic.name = f"Chart: {spec.chart.title}"
     pic._element.nvPicPr.cNvPr.set("descr", spec.chart.alt)

@@ -16,11 +16,14 @@ record and the repairs that need it are skipped; the tests then fail loudly.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from weasyprint.pdf import tags as _tags
+from .weasyprint_libs import weasyprint  # noqa: F401 (first: its fast library lookup)
+
+_tags = importlib.import_module("weasyprint.pdf.tags")
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
-import weasyprint
 from jinja2.loaders import split_template_path
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from .charts import render_svg
+from .chart_cache import ChartPictures
 from .errors import ContentError, read_utf8
 from .flow import plan_moves
+from .fontsubset import reproducible_subsetting
 from .layout import LaidOutReport, lay_out
 from .model import Prose, Report
 from .origins import recording
@@ -32,6 +30,7 @@ from .sandbox import StyleSandbox
 from .tagging import repair
 from .text import link_texts
 from .theme import Theme
+from .weasyprint_libs import FatalURLFetchingError, FontConfiguration, URLFetcher, weasyprint
 
 
 class ResolvingFetcher(URLFetcher):
@@ -176,9 +175,9 @@ def _html(report: Report, theme: Theme, layout: LaidOutReport) -> str:
 
 @contextmanager
 def _source_date(year: int) -> Iterator[None]:
-    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes. Without HarfBuzz-subset it subsets fonts with
-    fontTools, which stamps each subset with the current time unless this is set; the report's
-    publication year is a stable, meaningful stamp, so the same inputs give the same bytes."""
+    """Pin SOURCE_DATE_EPOCH while WeasyPrint writes. It subsets fonts with fontTools (fontsubset),
+    which stamps each subset with the current time unless this is set; the report's publication
+    year is a stable, meaningful stamp, so the same inputs give the same bytes."""
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(year, 1, 1, tzinfo=UTC).timestamp()))
     try:
@@ -198,7 +197,7 @@ def render_pdf(report: Report, theme: Theme, source: PdfSource, pdf_standard: st
     standard = pdf_standard or report.meta.pdf_standard
     variant = f"pdf/{standard}"
     try:
-        with _source_date(report.meta.published_year):
+        with _source_date(report.meta.published_year), reproducible_subsetting():
             stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
 
             def lay(html: str):
@@ -233,5 +232,7 @@ def link_descriptions(report: Report) -> dict[str, str]:
     return found
 
 
-def chart_svgs(report: Report, theme: Theme) -> dict[str, bytes]:
-    return {cid: render_svg(chart, theme) for cid, chart in report.charts.items()}
+def chart_svgs(report: Report, theme: Theme, pictures: ChartPictures | None = None) -> dict[str, bytes]:
+    """Every chart as the PDF shows it, from the picture cache when one is given."""
+    pictures = pictures or ChartPictures(None)
+    return {cid: pictures.svg(chart, theme) for cid, chart in report.charts.items()}

@@ -5,6 +5,7 @@ Tests that change content work on a copy of content/2022 in a temporary folder, 
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT_2022 = ROOT / "content" / "2022"
 TINY = ROOT / "tests" / "fixtures" / "tiny" / "2022"  # one section, one table, one chart: fast builds
 STYLES = ROOT / "styles"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_chart_cache(tmp_path_factory):
+    """Builds keep their chart pictures in a folder of this session's (child processes too), never
+    in the user's cache; builds of the same content in one session share it."""
+    saved = os.environ.get("IMPACT_REPORT_CACHE")
+    os.environ["IMPACT_REPORT_CACHE"] = str(tmp_path_factory.mktemp("chart-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("IMPACT_REPORT_CACHE", None)
+    else:
+        os.environ["IMPACT_REPORT_CACHE"] = saved
 
 
 # Every year folder the project holds is built and checked, not only 2022.

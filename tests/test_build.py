@@ -22,12 +22,17 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, STYLES, TINY
+from render import build as build_module
 from render import publish
+from render.assemble import assemble
 from render.build import build
+from render.chart_cache import ChartPictures
 from render.cli import main
 from render.errors import ContentError
+from render.load import load_content
 from render.lock import LOCK_NAME, OutputLock
 from render.publish import Output
+from render.theme import Theme
 from render.worker import Worker, WorkerError
 
 PDF, DECK = "impact-report-2022.pdf", "impact-report-2022.pptx"
@@ -198,6 +203,35 @@ def test_a_worker_whose_build_closes_the_pipe_leaves_by_itself():
     assert worker._proc.wait(timeout=10) != 0
 
 
+def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monkeypatch):
+    report = assemble(load_content(TINY), STYLES)
+    theme = Theme.load(STYLES)
+    monkeypatch.setattr(build_module, "Worker", lambda *args: "worker")
+    monkeypatch.delenv("IMPACT_REPORT_SERIAL", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.8, 1.0, 1.0))
+    cold, warm = ChartPictures(tmp_path / "cold"), ChartPictures(tmp_path / "warm")
+    for chart in report.charts.values():
+        warm.svg(chart, theme)
+
+    def worker(pictures: ChartPictures) -> bool:
+        return build_module._deck_worker(report, theme, pictures) == "worker"
+
+    assert worker(cold) and worker(warm), "a core is idle"
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    assert worker(cold) and not worker(warm), "with cached charts the worker pays only on an idle core"
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 2.0))
+    assert not worker(cold), "no core to spare"
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert not worker(cold), "one core"
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+    assert worker(warm)
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert not worker(cold)
+
+
 def _children(pid: int) -> list[tuple[int, str]]:
     """The processes whose parent is pid, each with its start time (to tell a reused pid apart)."""
     found = []
@@ -224,8 +258,7 @@ def _running(pid: int, started: str) -> bool:
 def test_killing_the_build_kills_its_worker_and_keeps_the_last_good_outputs(content_copy, tmp_path):
     out = tmp_path / "out"
     put_old_pair(out)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("IMPACT_REPORT_SERIAL", None)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IMPACT_REPORT_SERIAL": "0"}  # a worker, whatever the load
     command = [sys.executable, "-m", "render", "build", str(content_copy), "--out", str(out), "--quiet"]
     builder = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -260,7 +293,9 @@ def test_the_build_after_one_killed_while_replacing_puts_the_last_good_pair_back
     killed_mid_rename = f"""
 import os, signal, sys
 from pathlib import Path
+from render import build as build_module
 from render import publish
+from render.assemble import assemble
 place = publish._place
 def place_then_die(temp, target):
     place(temp, target)
