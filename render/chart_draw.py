@@ -21,12 +21,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap, to_hex  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator  # noqa: E402
 
 from .charts import PDF_WRAP, SLIDE_WRAP, label_lines, wrap_label  # noqa: E402
-from .formatting import compact, decimals_of, format_value, share_percent  # noqa: E402
+from .formatting import decimals_of, format_value, share_percent  # noqa: E402
 from .model import Chart  # noqa: E402
 from .theme import Theme, contrast_ratio  # noqa: E402
+
+LABEL_CONTRAST = 4.5  # WCAG AA for a value printed on a data-coloured cell
 
 
 @cache
@@ -86,10 +89,20 @@ def _fit_labels(ax, fig, values: list[float], labels: list, scale: str, low: flo
         ax.set_xlim(0, need * 1.03)
 
 
+def _ticks(ax, chart: Chart, values: list[float], size: float) -> MaxNLocator:
+    """As many ticks as fit their numbers, written in full like the labels (30,000,000), across
+    about three quarters of the figure's width."""
+    widest = len(format_value(max(values) * 1.5, chart.unit, 0))
+    room = ax.figure.get_figwidth() * 72 * 0.75
+    bins = max(2, int(room / (widest * size * 0.6 + 2 * size)))
+    return MaxNLocator(nbins=bins, integer=chart.unit != "percent", steps=[1, 2, 2.5, 5, 10])
+
+
 def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
+    k = theme.chart
     labels = [wrap_label(chart.short_labels.get(lbl, lbl), wrap) for lbl in chart.series.labels]
     values = list(chart.series.values)
-    color = theme.chart["palette"][0]
+    color = k["palette"][0]
     if chart.scale == "log":
         # On a log axis a bar's length depends on an arbitrary baseline, so show positions (a dot
         # plot) instead: each dot sits at its value, with a faint guide line to read across.
@@ -102,11 +115,11 @@ def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
         ends = list(zip(values, positions))
         offset = size * 0.9
     else:
-        sns.barplot(x=values, y=labels, orient="h", color=color, ax=ax, saturation=1, width=0.68)
+        sns.barplot(x=values, y=labels, orient="h", color=color, ax=ax, saturation=1, width=k["bar_width"])
         ends = [(p.get_width(), p.get_y() + p.get_height() / 2) for p in ax.patches]
         offset = 4 + size * 0.2  # clear of the label's white backing box
     decimals = decimals_of(values)
-    whole = sum(values)
+    whole = chart.whole or sum(values)
     texts = []
     for (x, y), value in zip(ends, values):
         text = format_value(value, chart.unit, decimals)
@@ -141,14 +154,72 @@ def _bar(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(_log_ticks))
     else:
-        ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda v, _: f"{v:g}%" if chart.unit == "percent" else compact(v))
-        )
+        # The axis speaks the labels' language: 5,000 and 30,000,000, never 5K or 30.0M.
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(v), chart.unit, 0)))
+        ax.xaxis.set_major_locator(_ticks(ax, chart, values, size))
     ax.grid(axis="x", linewidth=0.6)
     ax.set_axisbelow(True)
     sns.despine(ax=ax, left=True, bottom=True)
     ax.tick_params(axis="both", which="both", length=0)
     _fit_labels(ax, ax.figure, values, texts, chart.scale, low)
+
+
+def _stacked(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
+    """Two parts of a whole: one bar, each part a segment with its label, value and share beside
+    it (a chart of two bars says less than this, and a log axis would hide how unequal they are)."""
+    palette = theme.chart["palette"]
+    whole = chart.whole or sum(chart.series.values)
+    decimals = decimals_of(list(chart.series.values))
+    left = 0.0
+    for n, (label, value) in enumerate(zip(chart.series.labels, chart.series.values)):
+        ax.barh(
+            0,
+            value,
+            left=left,
+            height=0.6,
+            color=palette[n % len(palette)],
+            edgecolor=theme.chart["background"],
+        )
+        text = f"{chart.short_labels.get(label, label)}: {format_value(value, chart.unit, decimals)} "
+        text += f"({share_percent(100 * value / whole, chart.share_decimals)})"
+        first = n == 0
+        ax.annotate(
+            text,
+            (left if first else left + value, 0.3 if first else -0.3),
+            xytext=(0, 4 if first else -4),
+            textcoords="offset points",
+            va="bottom" if first else "top",
+            ha="left" if first else "right",
+            fontsize=size,
+            color=theme.colors["text"],
+        )
+        left += value
+    ax.set_xlim(0, whole)
+    ax.set_ylim(-1.2, 1.2)
+    ax.set_yticks([])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(float(v), chart.unit, 0)))
+    ax.xaxis.set_major_locator(_ticks(ax, chart, [whole], size))
+    ax.set_xlabel(chart.value_label)
+    sns.despine(ax=ax, left=True, bottom=True)
+    ax.tick_params(axis="both", which="both", length=0)
+
+
+def _label_ink(theme: Theme, cell: str) -> tuple[str, str]:
+    """The label colour for a data-coloured cell, and the cell colour: dark or white ink, whichever
+    reads best; where neither reaches 4.5:1 the cell moves lighter or darker until one does."""
+    dark, light = theme.colors["text"], theme.colors["on_primary"]
+    for step in range(0, 21):
+        for toward, ink in (("#FFFFFF", dark), ("#000000", light)):
+            candidate = _mix(cell, toward, step / 20)
+            if contrast_ratio(ink, candidate) >= LABEL_CONTRAST:
+                return ink, candidate
+    return dark, "#FFFFFF"
+
+
+def _mix(colour: str, toward: str, amount: float) -> str:
+    a = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    b = [int(toward.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b))
 
 
 def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
@@ -169,11 +240,14 @@ def _heatmap(ax, chart: Chart, theme: Theme, size: float, wrap: int) -> None:
         xticklabels=[wrap_label(c, 11) for c in chart.series.group_labels],
         yticklabels=list(chart.series.labels),
     )
-    dark, light = theme.colors["text"], theme.colors["on_primary"]
     for r, row in enumerate(matrix):
         for c, value in enumerate(row):
-            cell = to_hex(cmap(value / top))
-            ink = dark if contrast_ratio(dark, cell) >= contrast_ratio(light, cell) else light
+            shade = to_hex(cmap(value / top)).upper()
+            ink, cell = _label_ink(theme, shade)
+            if cell != shade:  # repaint the cell in the colour its label can be read on
+                ax.add_patch(
+                    Rectangle((c, r), 1, 1, facecolor=cell, edgecolor=theme.chart["background"], linewidth=1)
+                )
             ax.text(
                 c + 0.5,
                 r + 0.5,
@@ -199,16 +273,20 @@ def _draw(
     the picture depends only on what chart_cache's key covers."""
     with plt.style.context("default"), plt.rc_context(_style(theme, size)):
         n = len(chart.series.labels)
+        k = theme.chart
         if height is None:
             line = size / 72 * 1.3
             tallest = max(label_lines(chart, lbl, wrap) for lbl in chart.series.labels)
-            per_row = max(0.36 * size / 10.5, tallest * line + 0.1)
+            per_row = max(k["row_height_in"] * size / 10.5, tallest * line + 0.1)
             height = n * per_row + 0.8 * size / 10.5
             if chart.kind == "heatmap":
-                height = n * 0.42 * size / 10.5 + 0.9
+                height = n * k["heatmap_row_in"] * size / 10.5 + 0.9
+            elif chart.stacked:
+                height = 4 * line + 0.6 * size / 10.5
         fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
         try:
-            (_heatmap if chart.kind == "heatmap" else _bar)(ax, chart, theme, size, wrap)
+            draw = _heatmap if chart.kind == "heatmap" else _stacked if chart.stacked else _bar
+            draw(ax, chart, theme, size, wrap)
             buffer = io.BytesIO()
             fig.savefig(buffer, **save)
         finally:

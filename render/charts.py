@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .alt_text import describe_bar, describe_heatmap
 from .errors import ContentError
-from .formatting import decimals_of
+from .formatting import decimals_of, format_value, number, share_percent
 from .model import Chart, DataTable, Series
 from .settings import ChartSettings
 from .validate import refuse_adding_percentages
@@ -70,6 +70,28 @@ def build_chart(
             note = note or f"The {top} largest of {of_count}."
         if spec.sort == "descending":
             pairs.sort(key=lambda p: p[1], reverse=True)
+        whole = table.total(measure_name)
+        parts_of_a_whole = spec.show_share and measure.unit != "percent"
+        if scale == "log" and parts_of_a_whole:
+            raise wrong(
+                "shares of a whole are never drawn on a logarithmic axis: beside each other, "
+                "99.2% and 0.8% would look like neighbours",
+                "scale",
+            )
+        apart = None
+        if parts_of_a_whole and spec.set_apart == "auto" and len(pairs) >= 3:
+            ranked = sorted(pairs, key=lambda p: p[1], reverse=True)
+            if ranked[1][1] > 0 and ranked[0][1] > APART_RATIO * ranked[1][1]:
+                # One category dwarfs the rest: state it as a number, draw the rest to scale.
+                apart = ranked[0]
+                pairs = [p for p in pairs if p != apart]
+                ratio = ranked[0][1] / ranked[1][1]
+                said = (
+                    f"{apart[0]} ({format_value(apart[1], measure.unit, decimals_of(values))}, "
+                    f"{share_percent(100 * apart[1] / whole, spec.share_decimals)}) is not drawn: "
+                    f"it is {number(ratio)} times the largest bar shown."
+                )
+                note = f"{note} {said}".strip()
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
         if scale == "log" and any(v <= 0 for v in series.values):
             zero = next(label for label, v in pairs if v <= 0)
@@ -78,19 +100,21 @@ def build_chart(
                 'scale cannot show; use scale = "linear" or leave the category out of the data',
                 "scale",
             )
+        everything = [*pairs, *([apart] if apart else [])]
         generated = describe_bar(
             title,
-            list(series.labels),
-            list(series.values),
+            [p[0] for p in everything],
+            [p[1] for p in everything],
             measure.unit,
             category_name=table.field(category).title,
-            total=table.total(measure_name),
+            total=whole,
             of_count=of_count,
             scale=scale,
             decimals=decimals_of(list(values)),
             share_decimals=spec.share_decimals,
         )
     else:  # heatmap
+        apart, whole, parts_of_a_whole = None, table.total(measure_name), False
         rows, cols = spec.rows, spec.columns
         for key, name in (("rows", rows), ("columns", cols)):
             if name not in [f.name for f in table.dimensions]:
@@ -126,10 +150,14 @@ def build_chart(
         short_labels=short_labels,
         share_decimals=spec.share_decimals,
         sorted=kind == "bar" and spec.sort == "descending",
+        whole=whole,
+        apart=apart,
+        stacked=parts_of_a_whole and len(series.labels) == 2 and apart is None,
     )
 
 
 PDF_WRAP, SLIDE_WRAP = 30, 26  # characters per line of a category label
+APART_RATIO = 10  # a share more than ten times the next is stated, not drawn beside it
 
 
 def wrap_label(label: str, width: int) -> str:

@@ -167,6 +167,9 @@ class Chart:
     short_labels: dict[str, str] = field(default_factory=dict, hash=False)  # long category → chart label
     share_decimals: int = 1
     sorted: bool = False  # bars ordered largest first
+    whole: float = 0.0  # the total the shares are of (every category, drawn or not)
+    apart: tuple[str, float] | None = None  # a category too large to draw beside the rest: stated
+    stacked: bool = False  # two parts of a whole: one bar in two segments
 
 
 @dataclass(frozen=True)

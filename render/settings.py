@@ -75,6 +75,8 @@ class ChartSettings(Settings):
     show_share: bool = False
     share_decimals: Decimals = 1
     labels: dict[str, str] = {}
+    # A share more than ten times the next: "auto" states it as a number and draws the rest.
+    set_apart: Literal["auto", "never"] = "auto"
 
 
 class TableSettings(Settings):
@@ -202,6 +204,11 @@ class ChartStyle(Settings):
     slide_height_in: Annotated[float, Field(gt=1, le=12)]
     slide_font_size: Annotated[float, Field(ge=14, le=48)]
     slide_dpi: Annotated[int, Field(ge=72, le=600)]
+    # Geometry, in inches for 10.5 pt type (scaled with the type size): a bar's row, a heatmap's
+    # row, and how much of its row a bar fills.
+    row_height_in: Annotated[float, Field(gt=0.1, le=1)] = 0.36
+    heatmap_row_in: Annotated[float, Field(gt=0.1, le=1)] = 0.42
+    bar_width: Annotated[float, Field(gt=0.1, le=1)] = 0.68
 
 
 # Slide geometry, in points (72 to the inch) unless a name says otherwise. Text sizes have floors
