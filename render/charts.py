@@ -85,11 +85,8 @@ def build_chart(
                 # One category dwarfs the rest: state it as a number, draw the rest to scale.
                 apart = ranked[0]
                 pairs = [p for p in pairs if p != apart]
-                ratio = ranked[0][1] / ranked[1][1]
-                said = (
-                    f"{apart[0]} ({format_value(apart[1], measure.unit, decimals_of(values))}, "
-                    f"{share_percent(100 * apart[1] / whole, spec.share_decimals)}) is not drawn: "
-                    f"it is {number(ratio)} times the largest bar shown."
+                said = apart_sentence(
+                    apart, ranked[1][1], whole, measure.unit, decimals_of(values), spec.share_decimals
                 )
                 note = f"{note} {said}".strip()
         series = Series(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
@@ -158,6 +155,18 @@ def build_chart(
 
 PDF_WRAP, SLIDE_WRAP = 30, 26  # characters per line of a category label
 APART_RATIO = 10  # a share more than ten times the next is stated, not drawn beside it
+
+
+def apart_sentence(
+    apart: tuple[str, float], next_largest: float, whole: float, unit: str, decimals: int, share_decimals: int
+) -> str:
+    """What a chart says of the category it does not draw, wherever the chart is shown."""
+    label, value = apart
+    share = share_percent(100 * value / whole, share_decimals)
+    return (
+        f"{label} ({format_value(value, unit, decimals)}, {share}) is not drawn: it is "
+        f"{number(value / next_largest)} times the largest bar shown."
+    )
 
 
 def wrap_label(label: str, width: int) -> str:

@@ -23,8 +23,10 @@ import re
 from dataclasses import dataclass, replace
 
 from . import deck_words as words
+from .charts import apart_sentence
 from .deck_measure import Type
 from .deck_tables import TablePage, table_pages
+from .formatting import decimals_of
 from .model import Chart, ChartRef, KeyFigure, Report, Section, TableRef
 from .text import Span
 from .theme import Theme
@@ -363,8 +365,20 @@ def _titled(spec: SlideSpec, title: str) -> SlideSpec:
     if spec.kind != "chart":
         return replace(spec, title=title)
     name = f"{spec.chart.title}. " if title != spec.chart.title else ""
-    caption = (name + (f"Source: {spec.source}." if spec.source else "")).strip()
+    apart = _apart(spec.chart)
+    caption = (apart + name + (f"Source: {spec.source}." if spec.source else "")).strip()
     return replace(spec, title=title, lines=(((caption, ""),),) if caption else ())
+
+
+def _apart(chart: Chart) -> str:
+    """The chart's statement of the category it does not draw, for the slide's caption line."""
+    if chart.apart is None or not chart.series.values:
+        return ""
+    decimals = decimals_of([*chart.series.values, chart.apart[1]])
+    sentence = apart_sentence(
+        chart.apart, max(chart.series.values), chart.whole, chart.unit, decimals, chart.share_decimals
+    )
+    return sentence + " "
 
 
 def _table_slides(report: Report, tid: str, t: Type) -> list[SlideSpec]:
