@@ -269,6 +269,8 @@ def chart_total(chart: Chart) -> float | None:
     if chart.unit == "percent":
         return None
     s = chart.series
+    if chart.apart is not None:  # the whole, the part set apart included
+        return chart.whole
     return sum(v for row in s.matrix for v in row) if s.matrix else sum(s.values)
 
 

@@ -293,7 +293,7 @@ def test_top_n_chart_always_shows_the_largest_even_in_file_order(content_copy, t
     chart = assemble(load_content(content_copy), STYLES).charts["top-states"]
     assert "Texas" in chart.series.labels and "New York" in chart.series.labels
     assert list(chart.series.labels) == sorted(chart.series.labels, key=lambda s: (s == "Unknown", s))
-    assert "Texas: 3,144" in chart.alt
+    assert "Texas is the largest, with 3,144" in chart.alt
 
 
 def test_unknown_sort_is_refused(content_copy, tmp_path):

@@ -104,7 +104,7 @@ def test_document_language_title_and_metadata(pdf_path, report):
         for keyword in report.meta.keywords:
             assert keyword in str(info.Keywords)
         with pdf.open_metadata() as xmp:
-            assert xmp.get("pdfuaid:part") == "1"
+            assert xmp.get("pdfuaid:part") == report.meta.pdf_standard[-1]  # "2" for ua-2
 
 
 def test_bookmarks_follow_the_chapters(pdf_path, report):
