@@ -18,14 +18,14 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
+from .outputs import REGISTRY, Job, Rendered, Renderer
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 from .worker import Worker
 from .years import stale_warnings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("load", "model", "charts", "html", "pdf", "deck")
-RENDER_DECK = "render.deck:render_deck"
+STAGES = ("load", "model")  # then each renderer's own stages (outputs.py)
 
 
 @dataclass
@@ -72,8 +72,8 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def _deck_worker(report: Report, theme: Theme, pictures: ChartPictures) -> Worker | None:
-    """The deck rendering in a child process while this one writes the PDF, when that pays; None
+def _apart_worker(renderer: Renderer, report: Report, job: Job) -> Worker | None:
+    """The renderer (the deck) in a child process while this one writes the others, when that pays; None
     to render it here afterwards.
 
     The worker costs 0.7-2.4 CPU-seconds of imports and pickling, and takes the deck's own time
@@ -92,21 +92,15 @@ def _deck_worker(report: Report, theme: Theme, pictures: ChartPictures) -> Worke
     else:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        drawing = not all(pictures.has_svg(chart, theme) for chart in report.charts.values())
+        drawing = not all(job.pictures.has_svg(chart, job.theme) for chart in report.charts.values())
         use = cores >= 2 and busy < (cores + 1 if drawing else cores - 0.5)
     if not use:
         return None
     try:
-        return Worker(RENDER_DECK, report, theme, pictures)
+        quiet = Job(job.theme, job.pictures, job.pdf_standard)  # a callback does not cross processes
+        return Worker("render.outputs:run_apart", renderer.name, report, quiet)
     except OSError:
         return None
-
-
-def _render_deck_here(report: Report, theme: Theme, pictures: ChartPictures) -> tuple[bytes, float]:
-    from .deck import render_deck
-
-    start = time.perf_counter()
-    return render_deck(report, theme, pictures), time.perf_counter() - start
 
 
 def build(
@@ -114,7 +108,7 @@ def build(
     out_dir: Path,
     *,
     styles_dir: Path | None = None,
-    formats: tuple[str, ...] = ("pdf", "pptx"),
+    formats: tuple[str, ...] | None = None,
     progress: Callable[[str], None] | None = None,
     lock_timeout: float = 120.0,
     strict: bool = False,
@@ -129,6 +123,12 @@ def build(
     Chart pictures are kept between builds in cache_dir: "user" for the user cache folder
     (chart_cache.user_cache_dir), another folder, or None to draw every chart afresh. The
     outputs are the same bytes either way."""
+    formats = tuple(formats or REGISTRY)
+    unknown = [name for name in formats if name not in REGISTRY]
+    if unknown:
+        raise ContentError(
+            None, f"there is no output called {unknown[0]!r}", hint="outputs: " + ", ".join(REGISTRY)
+        )
     out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
     check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
@@ -151,30 +151,27 @@ def build(
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
-        pictures = ChartPictures.at(cache_dir)
-        rendered: dict[str, bytes] = {}
-        # The deck and the PDF need nothing from each other, so on a machine with a spare core the
-        # deck renders in a worker process while this one writes the PDF.
-        worker = _deck_worker(report, theme, pictures) if {"pdf", "pptx"} <= set(formats) else None
+        job = Job(theme, ChartPictures.at(cache_dir), pdf_standard, progress, timings)
+        selected = [REGISTRY[name] for name in formats]
+        # A renderer that may run apart (the deck) renders in a worker process while this one
+        # renders the others, when there are others and a core is free for it.
+        apart = next((r for r in selected if r.may_run_apart), None) if len(selected) > 1 else None
+        worker = _apart_worker(apart, report, job) if apart else None
+        rendered: dict[str, Rendered] = {}
         try:
-            if "pdf" in formats:
-                from .pdf import chart_svgs, render_html, render_pdf
-
-                with _timed(timings, "charts", progress):
-                    svgs = chart_svgs(report, theme, pictures)
-                with _timed(timings, "html", progress):
-                    source = render_html(report, theme, svgs)
-                with _timed(timings, "pdf", progress):
-                    rendered["pdf"] = render_pdf(report, theme, source, pdf_standard)
-            if "pptx" in formats:
+            for renderer in selected:
+                if worker is None or renderer is not apart:
+                    rendered[renderer.name] = renderer.run(report, job)
+            if worker is not None:
                 if progress:
-                    progress("deck")
-                job = worker.result() if worker else _render_deck_here(report, theme, pictures)
-                rendered["pptx"], timings["deck"] = job
+                    progress(apart.stages[-1][0])
+                rendered[apart.name], timings[apart.stages[-1][0]] = worker.result()
         finally:
             if worker:
                 worker.close()
         # Only written once everything rendered, and all together, so the outputs always match.
         stem = f"impact-report-{report.meta.year}"
-        paths = publish(out_dir, [Output(f"{stem}.{kind}", data) for kind, data in rendered.items()])
-    return BuildResult(report, dict(zip(rendered, paths)), timings, ("deck",) if worker else (), warnings)
+        outputs = [Output(REGISTRY[name].output_name(stem), data) for name, data in rendered.items()]
+        paths = publish(out_dir, outputs)
+    parallel = tuple(key for key, _ in apart.stages) if worker else ()
+    return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings)

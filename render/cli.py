@@ -14,17 +14,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
+from . import __version__, outputs
 from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
 from .errors import ContentError
 
 STAGE_WORDS = {
     "load": "Reading and checking content and data",
     "model": "Binding numbers into the text",
-    "charts": "Drawing charts",
-    "html": "Laying out pages",
-    "pdf": "Writing the tagged PDF",
-    "deck": "Writing the slide deck",
+    **outputs.stage_words(),
 }
 
 
@@ -61,7 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         help="theme folder with theme.toml, CSS and templates (default: styles/)",
     )
     b.add_argument(
-        "--only", choices=["pdf", "pptx"], default=None, help="build just one of the outputs (default: both)"
+        "--only",
+        action="append",
+        choices=outputs.names(),
+        default=None,
+        metavar="OUTPUT",
+        help=f"build only this output ({', '.join(outputs.names())}); may be given more than once "
+        "(default: all of them)",
     )
     b.add_argument(
         "--wait",
@@ -106,7 +109,7 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
     content_dir = args.content_dir or newest_content_dir(PROJECT_ROOT / "content")
     year = content_dir.resolve().name
     out_dir = args.out or PROJECT_ROOT / "output" / year
-    formats = (args.only,) if args.only else ("pdf", "pptx")
+    formats = tuple(dict.fromkeys(args.only)) if args.only else None
     start = time.perf_counter()
     quiet = args.quiet
     status = None if args.quiet else console.status("Starting", spinner="dots")
@@ -132,7 +135,8 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
             status.stop()
 
     if not quiet:
-        for stage in STAGES:
+        order = [*STAGES, *(key for r in outputs.REGISTRY.values() for key, _ in r.stages)]
+        for stage in order:
             if stage in result.timings:
                 alongside = "  (alongside the PDF)" if stage in result.parallel else ""
                 console.print(

@@ -34,6 +34,7 @@ from .deck_plan import Figure, SlideSpec, plain, plan_deck
 from .deck_tables import text_size as table_text_size
 from .errors import ContentError
 from .model import Chart, Report
+from .outputs import Job, timed
 from .theme import Theme, contrast_ratio
 
 PT = 12700  # EMU per point
@@ -46,6 +47,12 @@ HLINK_COLOUR_NS = "http://schemas.microsoft.com/office/drawing/2018/hyperlinkcol
 TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 BODY_PLACEHOLDERS = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT)
 PLAIN_TABLE_STYLE = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"  # "No Style, No Grid": we draw our own
+
+
+def render(report: Report, job: Job) -> bytes:
+    """The deck renderer (outputs.py)."""
+    with timed(job, "deck"):
+        return render_deck(report, job.theme, job.pictures)
 
 
 def render_deck(report: Report, theme: Theme, pictures: ChartPictures | None = None) -> bytes:

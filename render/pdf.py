@@ -25,6 +25,7 @@ from .fontsubset import reproducible_subsetting
 from .layout import LaidOutReport, lay_out
 from .model import Prose, Report
 from .origins import recording
+from .outputs import Job, timed
 from .paths import Resolver
 from .sandbox import StyleSandbox
 from .tagging import repair
@@ -236,3 +237,13 @@ def chart_svgs(report: Report, theme: Theme, pictures: ChartPictures | None = No
     """Every chart as the PDF shows it, from the picture cache when one is given."""
     pictures = pictures or ChartPictures(None)
     return {cid: pictures.svg(chart, theme) for cid, chart in report.charts.items()}
+
+
+def render(report: Report, job: Job) -> bytes:
+    """The PDF renderer (outputs.py): charts, then the laid-out HTML, then the tagged PDF."""
+    with timed(job, "charts"):
+        svgs = chart_svgs(report, job.theme, job.pictures)
+    with timed(job, "html"):
+        source = render_html(report, job.theme, svgs)
+    with timed(job, "pdf"):
+        return render_pdf(report, job.theme, source, job.pdf_standard)
