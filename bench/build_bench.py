@@ -66,9 +66,9 @@ args = json.loads(sys.argv[1])
 styles = Path(args["root"]) / "styles"
 theme = Theme.load(styles)
 report = assemble(load_content(Path(args["content"])), styles)
-html, css = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at(args["cache"])))
-Path(args["html"]).write_text(html, encoding="utf-8")
-Path(args["css"]).write_text(css, encoding="utf-8")
+source = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at(args["cache"])))
+Path(args["html"]).write_text(source.html, encoding="utf-8")
+Path(args["css"]).write_text(source.css, encoding="utf-8")
 print(json.dumps({"base_url": str(styles)}))
 """
 

@@ -31,6 +31,7 @@ from render.cli import main
 from render.errors import ContentError
 from render.load import load_content
 from render.lock import LOCK_NAME, OutputLock
+from render.outputs import REGISTRY, Job
 from render.publish import Output
 from render.theme import Theme
 from render.worker import Worker, WorkerError
@@ -215,7 +216,7 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
         warm.svg(chart, theme)
 
     def worker(pictures: ChartPictures) -> bool:
-        return build_module._deck_worker(report, theme, pictures) == "worker"
+        return build_module._apart_worker(REGISTRY["pptx"], report, Job(theme, pictures)) == "worker"
 
     assert worker(cold) and worker(warm), "a core is idle"
     monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
