@@ -33,6 +33,7 @@ class Tree:
         self.pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
         nums = self.root.ParentTree.get("/Nums") or pikepdf.Array()
         self.parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        self._slots: dict[tuple[int, int], list[tuple[pikepdf.Array, int, bool]]] | None = None
 
     def kids(self, node: pikepdf.Dictionary) -> list:
         k = node.get("/K")
@@ -68,26 +69,39 @@ class Tree:
                     found[self.pages.get(mp.objgen, page) if mp is not None else page].add(int(kid.MCID))
         return found
 
+    def _users(self) -> dict[tuple[int, int], list[tuple[pikepdf.Array, int, bool]]]:
+        """Element → the ParentTree slots naming it (container, index, whether the index is an
+        MCID of a page's list), built once: finding them by scanning the whole ParentTree for
+        every repair made the repairs quadratic in the length of the report."""
+        if self._slots is None:
+            self._slots = defaultdict(list)
+            for value in self.parent_tree.values():
+                if isinstance(value, pikepdf.Array):
+                    for i, item in enumerate(value):
+                        if isinstance(item, pikepdf.Dictionary):
+                            self._slots[item.objgen].append((value, i, True))
+            nums = self.root.ParentTree.get("/Nums")
+            if nums is not None:
+                for i in range(1, len(nums), 2):
+                    if isinstance(nums[i], pikepdf.Dictionary):
+                        self._slots[nums[i].objgen].append((nums, i, False))
+        return self._slots
+
     def repoint(self, old: pikepdf.Dictionary, new: pikepdf.Dictionary) -> None:
         """Every ParentTree entry naming `old` (its marked content, its annotations) names `new`."""
-        for value in self.parent_tree.values():
-            if isinstance(value, pikepdf.Array):
-                for i, item in enumerate(value):
-                    if isinstance(item, pikepdf.Dictionary) and item.objgen == old.objgen:
-                        value[i] = new
-        nums = self.root.ParentTree.get("/Nums")
-        if nums is not None:
-            for i in range(1, len(nums), 2):
-                if isinstance(nums[i], pikepdf.Dictionary) and nums[i].objgen == old.objgen:
-                    nums[i] = new
+        users = self._users()
+        slots = [s for s in users.pop(old.objgen, []) if _names(s[0][s[1]], old)]
+        for container, i, _ in slots:
+            container[i] = new
+        users[new.objgen].extend(slots)
 
     def repoint_mcid(self, old: pikepdf.Dictionary, new: pikepdf.Dictionary, mcid: int) -> None:
         """The ParentTree entry of one piece of old's marked content names `new`."""
-        for value in self.parent_tree.values():
-            if isinstance(value, pikepdf.Array) and mcid < len(value):
-                item = value[mcid]
-                if isinstance(item, pikepdf.Dictionary) and item.objgen == old.objgen:
-                    value[mcid] = new
+        users = self._users()
+        for slot in [s for s in users.get(old.objgen, []) if s[2] and s[1] == mcid and _names(s[0][mcid], old)]:
+            slot[0][mcid] = new
+            users[old.objgen].remove(slot)
+            users[new.objgen].append(slot)
 
     def detach(self, element: pikepdf.Dictionary) -> None:
         parent = element.get("/P")
@@ -124,6 +138,11 @@ class Tree:
         target.K = pikepdf.Array(existing[:position] + moved + existing[position:])
         source.K = pikepdf.Array([])
         self.repoint(source, target)
+
+
+def _names(item: pikepdf.Object, element: pikepdf.Dictionary) -> bool:
+    """Whether a ParentTree slot still names the element (artifacts are set to None)."""
+    return isinstance(item, pikepdf.Dictionary) and item.objgen == element.objgen
 
 
 def _ancestors(element: pikepdf.Dictionary) -> set[tuple[int, int]]:
