@@ -9,6 +9,7 @@ CSS. Nothing here reads a file or draws anything.
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -20,6 +21,7 @@ from .theme import Theme
 # Table text as report.css.j2 sets it: 10 pt, cells padded 6 pt each side, or 3 pt in a compact table.
 TABLE_FONT_SIZE, TABLE_PADDING, COMPACT_PADDING = 10.0, 6.0, 3.0
 SMALL_TABLE_ROWS = 4  # set at its natural width, not across the page
+CAPTION_ALLOWANCE = 60.0  # pt: a table's title and note above its first group of pieces
 GLANCE_PER_CHAPTER = 12
 GLANCE_COLUMNS = 3
 GLANCE_ROWS_PER_PAGE = 7  # figure rows that fit a page with the chapter headings
@@ -37,6 +39,9 @@ class TableLayout:
     break_words: bool  # a word too long for any column may break anywhere
     small: bool = False  # a few rows: set at its natural width
     columns: int = 1  # a long, narrow table set in 2 or 3 columns side by side
+    # With columns > 1: the rows as pieces set side by side, a group of pieces per page at most
+    # (our own split: CSS columns cost WeasyPrint a third of its layout time, balancing by trial).
+    column_groups: tuple[tuple[TableView, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,34 @@ class LaidOutReport:
         return replace(self, chapters=chapters)
 
 
+def _column_groups(view: TableView, columns: int, theme: Theme) -> tuple[tuple[TableView, ...], ...]:
+    """The rows of a long, narrow table cut into `columns` pieces side by side, in as few groups as
+    fit a page each, rows shared out evenly; the total row ends the last piece."""
+    page = theme.page
+    room = (page.height_in - page.margin_top_in - page.margin_bottom_in) * 72
+    row = TABLE_FONT_SIZE * 1.25 + 2 * 3.5 + 0.6  # one line, the padding and rule of table.data
+    per_page = max(5, int((room - CAPTION_ALLOWANCE - 2 * row) // row))  # the header may take two lines
+    rows = list(view.rows)
+    groups = max(1, math.ceil(len(rows) / (per_page * columns)))
+    per_group = math.ceil(len(rows) / groups)
+    out = []
+    for g in range(groups):
+        chunk = rows[g * per_group : (g + 1) * per_group]
+        per_piece = math.ceil(len(chunk) / columns)
+        pieces = [chunk[i : i + per_piece] for i in range(0, len(chunk), per_piece)]
+        out.append(
+            tuple(
+                replace(
+                    view,
+                    rows=tuple(piece),
+                    totals=view.totals if g == groups - 1 and k == len(pieces) - 1 else None,
+                )
+                for k, piece in enumerate(pieces)
+            )
+        )
+    return tuple(out)
+
+
 def table_layout(view: TableView, theme: Theme) -> TableLayout:
     """The table as it fits across the text column: whole, with compact cells if that makes it fit,
     or in groups of columns that each repeat the row headers ("part 2 of 3"), so no column is ever
@@ -157,7 +190,10 @@ def table_layout(view: TableView, theme: Theme) -> TableLayout:
         columns = 1
         if len(view.rows) > 20:
             columns = 3 if 3 * width + 2 * 18 <= room else 2 if 2 * width + 18 <= room else 1
-        return TableLayout((view,), compact=False, break_words=False, small=small, columns=columns)
+        groups = _column_groups(view, columns, theme) if columns > 1 else ()
+        return TableLayout(
+            (view,), compact=False, break_words=False, small=small, columns=columns, column_groups=groups
+        )
     widths = [w + 2 * COMPACT_PADDING for w in words]
     if sum(widths) <= room or widths[0] + max(widths[1:], default=0) > room:
         return TableLayout((view,), compact=True, break_words=sum(widths) > room, small=small)

@@ -192,7 +192,76 @@ def join_pieces(tree: Tree, record: Record, artifacts: dict[int, set[int]]) -> i
             joined += 1
     if header_ids:
         _rename_headers(tree, header_ids)
+    return joined + join_table_pieces(tree, record, artifacts)
+
+
+def join_table_pieces(tree: Tree, record: Record, artifacts: dict[int, set[int]]) -> int:
+    """A long table set in pieces side by side is one table: each piece's rows join the first
+    piece's body, its header row is an artifact, its cells' /Headers name the first header, and
+    the caption above the pieces becomes the table's Caption. Returns how many pieces were joined."""
+    tables = {}
+    pieces: dict[str, list[pikepdf.Dictionary]] = defaultdict(list)
+    captions: dict[str, pikepdf.Dictionary] = {}
+    for element in tree.elements():
+        origin = record.origins.get(element.objgen[0])
+        if origin is None:
+            continue
+        target = origin.attrs.get("data-pdf-table")
+        if element.get("/S") == pikepdf.Name.Table and origin.attrs.get("id"):
+            tables[origin.attrs["id"]] = element
+        elif element.get("/S") == pikepdf.Name.Table and target:
+            pieces[target].append(element)
+        elif target and origin.role == "Caption" and target not in captions:
+            captions[target] = element
+    joined = 0
+    for name, first in tables.items():
+        first_head = _part(tree, first, "/THead")
+        first_ids = _ids(tree, first_head) if first_head is not None else []
+        body = _part(tree, first, "/TBody") or first
+        rename: dict[str, str] = {}
+        for piece in pieces.get(name, []):
+            head = _part(tree, piece, "/THead")
+            if head is not None:
+                rename.update(zip(_ids(tree, head), first_ids))
+                for page, mcids in tree.marked_content(head).items():
+                    artifacts.setdefault(page, set()).update(mcids)
+                tree.detach(head)
+            for part in [k for k in tree.kids(piece) if isinstance(k, pikepdf.Dictionary) and "/S" in k]:
+                for row in tree.kids(part):
+                    if isinstance(row, pikepdf.Dictionary) and "/S" in row:
+                        row.P = body
+                        body.K = pikepdf.Array([*tree.kids(body), row])
+                part.K = pikepdf.Array([])
+            _detach_emptied(tree, piece)
+            joined += 1
+        if rename:
+            _rename_headers(tree, rename)
+        caption = captions.get(name)
+        if caption is not None:
+            tree.detach(caption)
+            caption.S = pikepdf.Name.Caption
+            caption.P = first
+            first.K = pikepdf.Array([caption, *tree.kids(first)])
     return joined
+
+
+def _part(tree: Tree, table: pikepdf.Dictionary, role: str) -> pikepdf.Dictionary | None:
+    return next(
+        (k for k in tree.kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == pikepdf.Name(role)),
+        None,
+    )
+
+
+def _detach_emptied(tree: Tree, element: pikepdf.Dictionary) -> None:
+    """Detach a joined piece and every wrapper it leaves empty."""
+    parent = element.get("/P")
+    tree.detach(element)
+    while isinstance(parent, pikepdf.Dictionary) and "/S" in parent and parent.get("/S") != pikepdf.Name.Document:
+        if tree.kids(parent):
+            break
+        grand = parent.get("/P")
+        tree.detach(parent)
+        parent = grand
 
 
 def _ids(tree: Tree, element: pikepdf.Dictionary) -> list[str]:

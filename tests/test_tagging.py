@@ -7,7 +7,7 @@ import pikepdf
 import pytest
 
 from conftest import STYLES
-from pdfstruct import mcid_texts, structure
+from pdfstruct import mcid_texts, structure, text_runs
 from render.build import build
 from render.tagging import _retag
 
@@ -29,6 +29,7 @@ def test_retag_leaves_content_alone_when_nothing_matches():
     assert _retag(content, {4}) == (content, 0)
 
 
+NARROW_ROWS = 130  # set in pieces side by side, over two pages
 LONG = " ".join(
     "Every sentence of this paragraph is here to make it long enough to break across a page, so the"
     " tagged PDF has to show a reader one paragraph where the layout made two pieces."
@@ -57,8 +58,15 @@ def small(tmp_path_factory):
     text += (
         f"To learn more, {WRAPPING_LINK}, or [visit our imaging page](https://www.example.org/imaging).\n\n"
     )
-    text += '{{ table("long") }}\n'
+    text += '{{ table("long") }}\n\n{{ table("narrow") }}\n'
     section.write_text(text)
+    places = "\n".join(f"Place {i:03d},{i}" for i in range(1, NARROW_ROWS + 1))
+    (content / "data" / "narrow.csv").write_text("place,count\n" + places + "\n")
+    (content / "data" / "narrow.schema.json").write_text(
+        '{"title": "Narrow table", "source": "Example", "fields": ['
+        '{"name": "place", "type": "string", "title": "Place"},'
+        '{"name": "count", "type": "integer", "title": "Count", "unit": "things"}]}'
+    )
     rows = "\n".join(
         f"A row with a name long enough to fill half the page {chr(65 + i // 26)}{chr(65 + i % 26)},{i + 1}"
         for i in range(70)
@@ -72,6 +80,7 @@ def small(tmp_path_factory):
     config = content / "report.toml"
     config.write_text(
         config.read_text() + '\n[tables.long]\ntable = "long"\nrows = "name"\ncaption = "A long table"\n'
+        '\n[tables.narrow]\ntable = "narrow"\nrows = "place"\ncaption = "A long narrow table"\ntotals = true\n'
     )
     result = build(content, tmp_path_factory.mktemp("out"), styles_dir=STYLES, formats=("pdf",))
     path = result.outputs["pdf"]
@@ -145,6 +154,23 @@ def test_a_table_over_a_page_break_is_one_table_with_its_header_once(small):
     rows = [e for e in tables[0].walk() if e.role == "TR"]
     assert len(rows) == 1 + 70
     assert sum(1 for e in tables[0].walk() if e.role == "THead") == 1
+
+
+def test_a_table_set_in_pieces_side_by_side_is_one_table_in_reading_order(small):
+    path, root, _, texts = small
+    tables = [e for e in root.walk() if e.role == "Table" and "A long narrow table" in e.text(texts)]
+    assert len(tables) == 1
+    table = tables[0]
+    assert len(_pages(table)) == 2  # two groups of pieces, a page each
+    assert table.children[0].role == "Caption" and "A long narrow table" in table.children[0].text(texts)
+    assert [e.role for e in table.children] == ["Caption", "THead", "TBody"]
+    names = [row.children[0].text(texts) for row in table.walk() if row.role == "TR"]
+    assert names == ["Place", *(f"Place {i:03d}" for i in range(1, NARROW_ROWS + 1)), "Total"]
+    # the pieces stand side by side: the first row of each piece starts a column of its own
+    lefts = {round(run.x) for run in text_runs(path) if run.text.strip().startswith("Place ")}
+    assert len(lefts) >= 2, lefts
+    headers = [e for e in table.walk() if e.role == "TH" and e.text(texts) == "Count"]
+    assert len(headers) == 1  # the header cell once; the repeats are artifacts
 
 
 def test_header_cell_ids_have_an_id_tree(small):
