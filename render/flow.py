@@ -5,15 +5,32 @@ pushed whole to the next page, leaving a gap (a third of a page, sometimes half)
 let such a figure "float" down past the next paragraph so the text fills the gap. We do the
 same, within the rules a reader relies on: a figure moves only past a few of the paragraphs that
 follow it in its own section (never past a heading, another figure or the section's end), the
-decision is made from one laid-out pass, and the result is laid out once more, so the build costs
-at most one extra pass. The moved order is the HTML order, so it is also the reading order of
-the tagged PDF.
+decision is made from a laid-out pass, and the result is laid out once more. The moved order is
+the HTML order, so it is also the reading order of the tagged PDF.
+
+The deciding pass is made chapter by chapter (plan_flow): every chapter starts on a new page and
+no page style differs between left and right, so a chapter's pages break the same way alone as
+in the whole report. Each chapter's decision is kept in the build cache under a key of everything
+its layout depends on (its HTML, the stylesheet, the fonts and pictures it uses, WeasyPrint and
+this code), so an edit re-lays only the chapter it touches before the final pass, and an
+unchanged report is laid out once. Cached or not, the decisions, and so the bytes, are the same.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from .chart_cache import _file_digest as file_digest
+from .chart_cache import _read, _write
 from .layout import LaidOutReport
 
 MAX_PARAGRAPHS = 3  # a figure moves past at most this many paragraphs
@@ -106,3 +123,63 @@ def plan_moves(document, layout: LaidOutReport) -> dict[str, int]:
                 if paragraphs:
                     moves[block.flow] = steps
     return moves
+
+
+def plan_flow(
+    layout: LaidOutReport,
+    chapter_html: Callable[[LaidOutReport], str],
+    css: str,
+    lay: Callable[[str], object],
+    cache_dir: Path | None,
+) -> dict[str, int]:
+    """plan_moves for every chapter, each from a layout of that chapter alone (chapter_html makes
+    the HTML of a report holding only it), read from cache_dir when laid out before."""
+    moves: dict[str, int] = {}
+    for chapter in layout.chapters:
+        blocks = [b for s in (chapter.opener, *chapter.sections) for b in s.blocks]
+        if not any(b.movable or b.kind == "key-figure" for b in blocks):
+            continue  # nothing in it can move
+        alone = replace(layout, chapters=(chapter,), glance=(), appendix=())
+        html = chapter_html(alone)
+        path = cache_dir / f"{_flow_key(html, css)}.json" if cache_dir is not None else None
+        stored = _read(path) if path is not None else None
+        if stored is not None:
+            decided = json.loads(stored)
+        else:
+            decided = plan_moves(lay(html), alone)
+            if path is not None:
+                _write(path, json.dumps(decided, sort_keys=True).encode())
+        moves.update(decided)
+    return moves
+
+
+def _flow_key(html: str, css: str) -> str:
+    """A digest of everything a chapter's page breaks depend on."""
+    h = hashlib.sha256(_code_version().encode())
+    h.update(html.encode() + b"\0" + css.encode())
+    for url in sorted(set(re.findall(r"file://[^\"')\s]+", html + css))):
+        h.update(url.encode() + b"=" + _file_digest(unquote(urlsplit(url).path)).encode())
+    return h.hexdigest()
+
+
+def _file_digest(path: str) -> str:
+    """A referenced file's (a font's, an image's) SHA-256, hashed once per process and version."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return "missing"
+    return file_digest(Path(path), st.st_size, st.st_mtime_ns)
+
+
+@cache
+def _code_version() -> str:
+    h = hashlib.sha256(f"flow 1 {sys.version}".encode())
+    here = Path(__file__).parent
+    for name in ("flow.py", "layout.py", "pdf.py"):
+        h.update((here / name).read_bytes())
+    for dist in ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(dist.encode())
+    return h.hexdigest()

@@ -20,7 +20,7 @@ from jinja2.loaders import split_template_path
 
 from .chart_cache import ChartPictures
 from .errors import ContentError, read_utf8
-from .flow import plan_moves
+from .flow import plan_flow
 from .fontsubset import reproducible_subsetting
 from .layout import LaidOutReport, lay_out
 from .model import Prose, Report
@@ -170,8 +170,17 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> PdfSour
     return PdfSource(layout, _html(report, theme, layout), css)
 
 
-def _html(report: Report, theme: Theme, layout: LaidOutReport) -> str:
-    return _render(theme, "report.html.j2", "html", meta=report.meta, doc=layout, back=layout.back)
+def _html(report: Report, theme: Theme, layout: LaidOutReport, chapters_only: bool = False) -> str:
+    """The report's HTML; with chapters_only, its chapters alone (for the flow pass)."""
+    return _render(
+        theme,
+        "report.html.j2",
+        "html",
+        meta=report.meta,
+        doc=layout,
+        back=None if chapters_only else layout.back,
+        chapters_only=chapters_only,
+    )
 
 
 @contextmanager
@@ -190,9 +199,16 @@ def _source_date(year: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def render_pdf(report: Report, theme: Theme, source: PdfSource, pdf_standard: str | None = None) -> bytes:
-    """Lay the HTML out, let figures that would leave a half-empty page move past a paragraph or two
-    of their own section (one more layout pass at most), then write the tagged PDF."""
+def render_pdf(
+    report: Report,
+    theme: Theme,
+    source: PdfSource,
+    pdf_standard: str | None = None,
+    flow_cache: Path | None = None,
+) -> bytes:
+    """Let figures that would leave a half-empty page move past a paragraph or two of their own
+    section (decided chapter by chapter, each decision kept in flow_cache), lay the report out,
+    then write the tagged PDF."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     standard = pdf_standard or report.meta.pdf_standard
@@ -205,10 +221,14 @@ def render_pdf(report: Report, theme: Theme, source: PdfSource, pdf_standard: st
                 document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
                 return document.render(stylesheets=[stylesheet], font_config=fonts, pdf_variant=variant)
 
-            document = lay(source.html)
-            moves = plan_moves(document, source.layout)
-            if moves:
-                document = lay(_html(report, theme, source.layout.moved(moves)))
+            moves = plan_flow(
+                source.layout,
+                lambda alone: _html(report, theme, alone, chapters_only=True),
+                source.css,
+                lay,
+                flow_cache,
+            )
+            document = lay(_html(report, theme, source.layout.moved(moves)) if moves else source.html)
             with recording() as record:
                 written = document.write_pdf(pdf_variant=variant)
     except FatalURLFetchingError as e:
@@ -246,4 +266,5 @@ def render(report: Report, job: Job) -> bytes:
     with timed(job, "html"):
         source = render_html(report, job.theme, svgs)
     with timed(job, "pdf"):
-        return render_pdf(report, job.theme, source, job.pdf_standard)
+        flow_cache = job.pictures.folder.parent / "flow" if job.pictures.folder is not None else None
+        return render_pdf(report, job.theme, source, job.pdf_standard, flow_cache)

@@ -1,0 +1,101 @@
+"""The flow pass decides chapter by chapter, from each chapter laid out alone, and keeps each
+decision in the build cache: the decisions are the ones a layout of the whole report gives, an
+unchanged report is laid out once, an edit re-lays only its chapter, and a cached build writes the
+same bytes as a clean one."""
+
+from __future__ import annotations
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from conftest import STYLES
+from render.build import build
+from render.chart_cache import ChartPictures
+from render.flow import plan_flow, plan_moves
+from render.pdf import _html, chart_svgs, render_html
+from render.theme import Theme
+
+PDF = "impact-report-2022.pdf"
+
+
+def _lay(source, theme):
+    """Layout as the build does it, with the theme's fonts."""
+    fonts = FontConfiguration()
+    stylesheet = weasyprint.CSS(string=source.css, font_config=fonts)
+    return lambda html: weasyprint.HTML(string=html, base_url=str(theme.styles_dir)).render(
+        stylesheets=[stylesheet], font_config=fonts
+    )
+
+
+def test_each_chapter_alone_breaks_as_it_does_in_the_whole_2022_report(report):
+    """What makes deciding chapter by chapter sound: the decisions equal the whole report's."""
+    theme = Theme.load(STYLES)
+    source = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at("user")))
+    lay = _lay(source, theme)
+    whole = plan_moves(lay(source.html), source.layout)
+    by_chapter = plan_flow(
+        source.layout, lambda alone: _html(report, theme, alone, chapters_only=True), source.css, lay, None
+    )
+    assert whole, "the 2022 report has figures to move: the comparison means something"
+    assert by_chapter == whole
+
+
+def _counting(monkeypatch) -> list[int]:
+    """Count layouts of the real WeasyPrint (nothing is replaced, only counted)."""
+    calls: list[int] = []
+    real = weasyprint.HTML.render
+
+    def render(self, *args, **kwargs):
+        document = real(self, *args, **kwargs)
+        calls.append(len(document.pages))
+        return document
+
+    monkeypatch.setattr(weasyprint.HTML, "render", render)
+    return calls
+
+
+def _tiny_with_a_pushed_chart(tiny_content):
+    """The tiny report with a second chapter whose chart is pushed past a page end, so the flow
+    pass has something to decide."""
+    config = tiny_content / "report.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('sections = ["intro"]', 'sections = ["intro", "cases"]'),
+        encoding="utf-8",
+    )
+    intro = tiny_content / "sections" / "intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8").replace('{{ chart("cases") }}', ""), encoding="utf-8")
+    filler = "A sentence that fills the page so the chart below has to wait for the next one. " * 9
+    paragraphs = "\n\n".join([filler] * 5)
+    cases = tiny_content / "sections" / "cases.md"
+    cases.write_text(
+        f'# Cases\n\n{paragraphs}\n\n{{{{ chart("cases") }}}}\n\n{filler}\n\n{filler}\n', encoding="utf-8"
+    )
+    return cases
+
+
+def test_an_unchanged_report_is_laid_out_once_and_an_edit_relays_its_chapter(
+    tiny_content, tmp_path, monkeypatch
+):
+    cases = _tiny_with_a_pushed_chart(tiny_content)
+    cache = tmp_path / "cache"
+    clean = build(tiny_content, tmp_path / "clean", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+    calls = _counting(monkeypatch)
+    build(tiny_content, tmp_path / "cold", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+    cold = len(calls)
+    assert cold >= 2, "a chapter laid out alone to decide its flow, then the whole report"
+    assert len(list((cache / "flow").glob("*.json"))) >= 1
+    calls.clear()
+    build(tiny_content, tmp_path / "warm", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+    assert len(calls) == 1, "nothing changed: the whole report, once"
+    first = (tmp_path / "clean" / PDF).read_bytes()
+    assert (tmp_path / "cold" / PDF).read_bytes() == first
+    assert (tmp_path / "warm" / PDF).read_bytes() == first
+    assert clean.report is not None
+
+    cases.write_text(cases.read_text(encoding="utf-8").replace("fills the page", "fills this page"))
+    calls.clear()
+    build(tiny_content, tmp_path / "edited", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+    assert len(calls) == 2, "the edited chapter alone, then the whole report"
+    calls.clear()
+    build(tiny_content, tmp_path / "edited-clean", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+    assert (tmp_path / "edited" / PDF).read_bytes() == (tmp_path / "edited-clean" / PDF).read_bytes()
