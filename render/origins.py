@@ -75,7 +75,9 @@ def recording() -> Iterator[Record]:
                     keys[id(html)] = len(keys) + 1
                     elements.append(html)
                 attrs = {
-                    k: v for k, v in html.attrib.items() if k in ("class", "id", "data-pdf", "data-pdf-table", "href", "lang")
+                    k: v
+                    for k, v in html.attrib.items()
+                    if k in ("class", "id", "data-pdf", "data-pdf-table", "href", "lang")
                 }
                 text = _text(html) if tag and tag.split(":")[0] == "a" else ""
                 record.origins.setdefault(element.number, Origin(keys[id(html)], tag or "", attrs, text))

@@ -98,7 +98,9 @@ class Tree:
     def repoint_mcid(self, old: pikepdf.Dictionary, new: pikepdf.Dictionary, mcid: int) -> None:
         """The ParentTree entry of one piece of old's marked content names `new`."""
         users = self._users()
-        for slot in [s for s in users.get(old.objgen, []) if s[2] and s[1] == mcid and _names(s[0][mcid], old)]:
+        for slot in [
+            s for s in users.get(old.objgen, []) if s[2] and s[1] == mcid and _names(s[0][mcid], old)
+        ]:
             slot[0][mcid] = new
             users[old.objgen].remove(slot)
             users[new.objgen].append(slot)
@@ -247,7 +249,11 @@ def join_table_pieces(tree: Tree, record: Record, artifacts: dict[int, set[int]]
 
 def _part(tree: Tree, table: pikepdf.Dictionary, role: str) -> pikepdf.Dictionary | None:
     return next(
-        (k for k in tree.kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == pikepdf.Name(role)),
+        (
+            k
+            for k in tree.kids(table)
+            if isinstance(k, pikepdf.Dictionary) and k.get("/S") == pikepdf.Name(role)
+        ),
         None,
     )
 
@@ -256,7 +262,11 @@ def _detach_emptied(tree: Tree, element: pikepdf.Dictionary) -> None:
     """Detach a joined piece and every wrapper it leaves empty."""
     parent = element.get("/P")
     tree.detach(element)
-    while isinstance(parent, pikepdf.Dictionary) and "/S" in parent and parent.get("/S") != pikepdf.Name.Document:
+    while (
+        isinstance(parent, pikepdf.Dictionary)
+        and "/S" in parent
+        and parent.get("/S") != pikepdf.Name.Document
+    ):
         if tree.kids(parent):
             break
         grand = parent.get("/P")

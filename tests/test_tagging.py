@@ -80,7 +80,8 @@ def small(tmp_path_factory):
     config = content / "report.toml"
     config.write_text(
         config.read_text() + '\n[tables.long]\ntable = "long"\nrows = "name"\ncaption = "A long table"\n'
-        '\n[tables.narrow]\ntable = "narrow"\nrows = "place"\ncaption = "A long narrow table"\ntotals = true\n'
+        '\n[tables.narrow]\ntable = "narrow"\nrows = "place"\ncaption = "A long narrow table"\n'
+        "totals = true\n"
     )
     result = build(content, tmp_path_factory.mktemp("out"), styles_dir=STYLES, formats=("pdf",))
     path = result.outputs["pdf"]
