@@ -146,8 +146,11 @@ class OneWordEdit:
     def __init__(self, content: Path) -> None:
         self.section = sorted((content / "sections").glob("*.md"))[0]
         lines = self.section.read_text(encoding="utf-8").splitlines(keepends=True)
+        front = 0  # skip the front matter (--- … ---): its lines are settings, not prose
+        if lines and lines[0].strip() == "---":
+            front = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
         for number, line in enumerate(lines):
-            if line[:1].isalpha():  # a paragraph, not a heading, list, callout or placement
+            if number >= front and line[:1].isalpha():  # a paragraph, not a heading, list, callout or placement
                 words = [w for part in self.prose_parts(line) for w in re.findall(r"\b[a-z]{5,}\b", part)]
                 if words:
                     self.line, self.word = number, words[0]
