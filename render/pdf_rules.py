@@ -70,7 +70,7 @@ GENERIC_ALT = {
     "logo", "illustration", "untitled", "alt", "alt text", "placeholder", "screenshot",
 }  # fmt: skip
 SENTENCE_END = tuple('.!?:;…"”’)]»')
-SPLITTABLE = {"Div", "Sect", "Table", "L", "Part", "Art", "BlockQuote", "TOC"}
+SPLITTABLE = {"Div", "Sect", "Table", "L", "Part", "Art", "BlockQuote", "TOC"}  # and P, in reading order
 BLOCKS = {"P", "Caption", "LI", "LBody", "TOCI", "BlockQuote", "Note", "Code", "Title", "Aside"}
 ATOMIC = {"Figure", "Formula", "Table"}  # read as a whole: their inside has its own order
 WRAPPERS = {"Div", "NonStruct", "Part", "Span"}
@@ -81,6 +81,15 @@ def _short(text: str, size: int = 40) -> str:
     """A quotable piece of text: leader dots shown as one ellipsis, cut at `size` characters."""
     text = " ".join(LEADERS_IN_TEXT.sub(" … ", text).split())
     return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _tail(text: str, size: int = 30) -> str:
+    """The last words of a text, for showing where it stops."""
+    words = text.split()
+    tail = ""
+    while words and len(tail) + len(words[-1]) < size:
+        tail = f"{words.pop()} {tail}".strip()
+    return ("…" if words else "") + tail
 
 
 def _page(doc: TaggedPdf, element: Element) -> int:
@@ -112,18 +121,23 @@ def lang(doc: TaggedPdf) -> Iterator[Finding]:
     if not text:
         yield Finding(0, "lang", "the document has no /Lang, so a screen reader guesses the language "
                       "to read it in")  # fmt: skip
-    elif not langcodes.tag_is_valid(text):
+    elif not _valid_language(text):
         yield Finding(0, "lang", f"the document's /Lang {text!r} is not a valid BCP 47 language tag")
     for element in doc.elements:
         value = element.obj.get("/Lang")
         text = str(value).strip() if value is not None else ""
-        if text and not langcodes.tag_is_valid(text):  # an empty /Lang means "unknown": allowed
+        if text and not _valid_language(text):  # an empty /Lang means "unknown": allowed
             yield Finding(
                 _page(doc, element),
                 "lang",
                 f"the {element.role} {_short(doc.text(element))!r} has /Lang {text!r}, not a valid "
                 "BCP 47 language tag",
             )
+
+
+def _valid_language(tag: str) -> bool:
+    """BCP 47, which separates subtags with hyphens (langcodes would also take "en_US")."""
+    return "_" not in tag and langcodes.tag_is_valid(tag)
 
 
 def id_tree(doc: TaggedPdf) -> Iterator[Finding]:
@@ -334,8 +348,8 @@ def link_description(doc: TaggedPdf) -> Iterator[Finding]:
         shown = "; ".join(examples[:2]) + (" …" if len(examples) > 2 else "")
         message = {
             "empty": f"{links} without a description (/Contents) for a screen reader: {shown}",
-            "address": f"{links} described by their address instead of their words: {shown}",
-            "name": f"{links} described by their destination's name instead of their words: {shown}",
+            "address": f"{links} described by an address instead of the words shown: {shown}",
+            "name": f"{links} described by a destination's name instead of the words shown: {shown}",
             "other": f"{links} whose description does not hold the words a sighted reader sees: {shown}",
         }[kind]
         yield Finding(page + 1, "link-description", message)
@@ -408,7 +422,15 @@ def _neighbours(doc: TaggedPdf, element: Element) -> list[Element]:
         return []
     siblings = [k for k in element.parent.elements if k is element or doc.text(k)]
     i = siblings.index(element)
-    return [siblings[j] for j in (i - 1, i + 1) if 0 <= j < len(siblings)]
+    found = []
+    for neighbour in (siblings[j] for j in (i - 1, i + 1) if 0 <= j < len(siblings)):
+        while neighbour.role in WRAPPERS:  # a title in a Div of its own is still the title beside it
+            inner = [k for k in neighbour.elements if doc.text(k)]
+            if len(inner) != 1:
+                break
+            neighbour = inner[0]
+        found.append(neighbour)
+    return found
 
 
 def figure_alt(doc: TaggedPdf) -> Iterator[Finding]:
@@ -468,28 +490,30 @@ def container_split(doc: TaggedPdf) -> Iterator[Finding]:
     for parent in [doc.root, *doc.elements]:
         kids = parent.elements
         for a, b in zip(kids, kids[1:]):
-            if a.role != b.role or not (a.role in SPLITTABLE or a.role == "P"):
+            if a.role != b.role or a.role not in SPLITTABLE:
                 continue
             pages_a, pages_b = doc.pages(a), doc.pages(b)
-            if not pages_a or not pages_b or pages_b[0] != pages_a[-1] + 1:
-                continue
-            text_a, text_b = doc.text(a), doc.text(b)
-            if a.role == "P":
-                if text_a and text_b and not text_a.endswith(SENTENCE_END) and text_b[0].islower():
-                    yield Finding(
-                        pages_b[0] + 1,
-                        "container-split",
-                        f"a paragraph is cut in two by the page break ({_short(text_a[-30:], 30)!r} / "
-                        f"{_short(text_b, 30)!r}): a screen reader reads two paragraphs",
-                    )
-            elif not _starts_with_heading(doc, b):
+            if pages_a and pages_b and pages_b[0] == pages_a[-1] + 1 and not _starts_with_heading(doc, b):
                 yield Finding(
                     pages_b[0] + 1,
                     "container-split",
                     f"a {a.role} from page {pages_a[-1] + 1} goes on as a second {b.role} "
-                    f"({_short(text_b, 30)!r} …) that starts with no heading: one element cut in two by "
-                    "the page break",
+                    f"({_short(doc.text(b), 30)!r} …) that starts with no heading: one element cut in two "
+                    "by the page break",
                 )
+    # Paragraphs in reading order, not only siblings: a split container splits its paragraphs too.
+    paragraphs = [(e, doc.pages(e)) for e in _blocks(doc.root)]
+    for (a, pages_a), (b, pages_b) in zip(paragraphs, paragraphs[1:]):
+        if a.role != "P" or b.role != "P" or not pages_a or not pages_b or pages_b[0] != pages_a[-1] + 1:
+            continue
+        text_a, text_b = doc.text(a), doc.text(b)
+        if text_a and text_b and not text_a.endswith(SENTENCE_END) and text_b[0].islower():
+            yield Finding(
+                pages_b[0] + 1,
+                "container-split",
+                f"a paragraph is cut in two by the page break ({_tail(text_a)!r} / "
+                f"{_short(text_b, 30)!r}): a screen reader reads two paragraphs",
+            )
 
 
 def _starts_with_heading(doc: TaggedPdf, element: Element) -> bool:
