@@ -39,6 +39,7 @@ VERAPDF_NEEDS = (
     "Only the project's own rules were checked"
 )
 PAGE_IN_PATH = re.compile(r"/pages\[(\d+)\]")
+PAGE_IN_MESSAGE = re.compile(r"\bpage (\d+)\b")
 OBJECT_IN_PATH = re.compile(r"\((\d+) (\d+) obj")
 
 
@@ -101,6 +102,7 @@ def check_pdf(path: Path | str, *, use_verapdf: bool = True) -> PdfCheck:
         conformance = declared(pdf)
         findings, notes = _validate(path, doc, conformance, use_verapdf)
         findings += check_structure(doc)
+        findings.sort(key=lambda f: f.page)  # by page, the whole document first; stable within a page
         return PdfCheck(findings, conformance, len(pdf.pages), notes)
 
 
@@ -110,13 +112,17 @@ def _validate(
     part = conformance.ua_part or (2 if doc.version >= "2.0" else 1)
     profiles = ("ua1",) if part == 1 else ("ua2",)
     profiles += conformance.wtpdf
+    notes = []
     if use_verapdf and verapdf.available():
-        return _verapdf_findings(doc, verapdf.validate([path], profiles)), []
+        try:
+            return _verapdf_findings(doc, verapdf.validate([path], profiles)), []
+        except RuntimeError as e:  # veraPDF could not parse what pikepdf could: say so, validate without it
+            notes.append(f"veraPDF could not validate the file: {str(e)[:300]}")
     if part == 1:
-        return _page_findings(doc, path), []
+        return _page_findings(doc, path), notes
     if not use_verapdf:
         return [], ["PDF/UA-2 validation skipped (--no-verapdf); only the project's own rules were checked"]
-    return [], [VERAPDF_NEEDS]
+    return [], notes or [VERAPDF_NEEDS]
 
 
 def _object_pages(doc: TaggedPdf) -> dict[int, int]:
@@ -176,6 +182,8 @@ def _page_findings(doc: TaggedPdf, path: Path) -> list[Finding]:
     for rule, failures in by_rule.items():
         numbers = [getattr(f.object_id, "object_number", None) for f in failures]
         pages = [objects[n] for n in numbers if n in objects]
+        # Without an object (text, annotations, /Tabs) its message names the page: "page 3 contains …".
+        pages += [int(m.group(1)) - 1 for f in failures if (m := PAGE_IN_MESSAGE.search(f.message))]
         count = len(failures)
         message = f"{failures[0].message} ({count} time{'s' if count != 1 else ''})"
         findings.append(Finding(pages[0] + 1 if pages else 0, f"page:{rule}", message))
