@@ -153,6 +153,7 @@ class _Walk:
         self.fonts = fonts  # by object, shared by the pages: a font is read once
         self.pieces: list[Piece] = []
         self.marks: list[tuple[int | None, bool]] = []  # (MCID, artifact) of open sequences
+        self.foreign = 0  # inside form XObjects with their own structure parents
 
     def run(self, stream, resources: pikepdf.Dictionary, ctm: Matrix, depth: int = 0) -> None:
         state = {"font": None, "size": 0.0, "tc": 0.0, "tw": 0.0, "tz": 1.0, "tl": 0.0, "rise": 0.0}
@@ -208,7 +209,12 @@ class _Walk:
                 xobject = resources.get("/XObject", {}).get(str(args[0]))
                 if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form:
                     matrix = tuple(map(float, xobject.get("/Matrix", IDENTITY)))
+                    # A form with its own /StructParents numbers its marked content apart from the
+                    # page's: its MCIDs would collide with the page's, so its text is left unattributed.
+                    own = "/StructParents" in xobject
+                    self.foreign += own
                     self.run(xobject, xobject.get("/Resources", resources), _mul(matrix, ctm), depth + 1)
+                    self.foreign -= own
 
     def font(self, font: pikepdf.Dictionary) -> Font:
         key = font.objgen if font.is_indirect else (-id(font), 0)
@@ -244,7 +250,7 @@ class _Walk:
                     text += " "  # a gap this wide separates words (producers that draw no spaces)
         measure()
         bottom, top = state["rise"] + font.descent * size, state["rise"] + font.ascent * size
-        mcid = next((m for m, _ in reversed(self.marks) if m is not None), None)
+        mcid = None if self.foreign else next((m for m, _ in reversed(self.marks) if m is not None), None)
         artifact = any(a for _, a in self.marks)
         if text:
             box = _box(_mul(tm, ctm), low, bottom, x, top)

@@ -115,7 +115,7 @@ class TaggedPdf:
                 continue
             elif kid.get("/Type") == pikepdf.Name.MCR:
                 kid_page = self._page(kid.get("/Pg"), page)
-                if kid_page is not None and "/MCID" in kid:
+                if kid_page is not None and "/MCID" in kid and "/Stm" not in kid:  # not in a form XObject
                     element.kids.append(Content(kid_page, int(kid.MCID)))
             elif kid.get("/Type") == pikepdf.Name.OBJR:
                 element.kids.append(kid)
