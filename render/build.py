@@ -18,7 +18,7 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
-from .outputs import REGISTRY, Job, Rendered, Renderer
+from .outputs import REGISTRY, Finding, Job, Rendered, Renderer
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 from .worker import Worker
@@ -35,6 +35,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     parallel: tuple[str, ...] = ()  # stages that ran alongside the others, in a worker process
     warnings: list[ContentError] = field(default_factory=list)  # likely mistakes that did not stop it
+    findings: dict[str, list[Finding]] = field(default_factory=dict)  # output → accessibility findings
 
 
 class StrictWarnings(ContentErrors):
@@ -44,6 +45,31 @@ class StrictWarnings(ContentErrors):
         return f"{len(self.errors)} warning(s), and --strict turns warnings into errors:\n" + "\n".join(
             e.describe() for e in self.errors
         )
+
+
+class StrictFindings(ContentErrors):
+    """Accessibility findings on what was just built, refused because the build was asked to be
+    strict: nothing was written."""
+
+    def __init__(self, findings: dict[str, list[Finding]], names: dict[str, str]) -> None:
+        super().__init__(
+            [
+                ContentError(None, f"{names[output]}, {_place(output, n)}: [{rule}] {message}")
+                for output, found in findings.items()
+                for n, rule, message in found
+            ]
+        )
+
+    def describe(self) -> str:  # type: ignore[override]
+        return (
+            f"{len(self.errors)} accessibility finding(s), and --strict refuses to write outputs "
+            "with findings:\n" + "\n".join(e.describe() for e in self.errors)
+        )
+
+
+def _place(output: str, n: int) -> str:
+    kind = "slide" if output == "pptx" else "page"
+    return f"{kind} {n}" if n else "the whole file"
 
 
 def newest_content_dir(content_root: Path) -> Path:
@@ -158,20 +184,28 @@ def build(
         apart = next((r for r in selected if r.may_run_apart), None) if len(selected) > 1 else None
         worker = _apart_worker(apart, report, job) if apart else None
         rendered: dict[str, Rendered] = {}
+        findings: dict[str, list[Finding]] = {}
         try:
             for renderer in selected:
                 if worker is None or renderer is not apart:
                     rendered[renderer.name] = renderer.run(report, job)
+                    if renderer.checker:
+                        with _timed(timings, f"check-{renderer.name}", progress):
+                            findings[renderer.name] = renderer.check(rendered[renderer.name])
             if worker is not None:
                 if progress:
                     progress(apart.stages[-1][0])
-                rendered[apart.name], timings[apart.stages[-1][0]] = worker.result()
+                (rendered[apart.name], findings[apart.name]), timings[apart.stages[-1][0]] = worker.result()
         finally:
             if worker:
                 worker.close()
-        # Only written once everything rendered, and all together, so the outputs always match.
         stem = f"impact-report-{report.meta.year}"
-        outputs = [Output(REGISTRY[name].output_name(stem), data) for name, data in rendered.items()]
+        names = {name: REGISTRY[name].output_name(stem) for name in rendered}
+        findings = {name: found for name, found in findings.items() if found}
+        if strict and findings:
+            raise StrictFindings(findings, names)
+        # Only written once everything rendered, and all together, so the outputs always match.
+        outputs = [Output(names[name], data) for name, data in rendered.items()]
         paths = publish(out_dir, outputs)
     parallel = tuple(key for key, _ in apart.stages) if worker else ()
-    return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings)
+    return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings, findings)

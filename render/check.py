@@ -37,11 +37,13 @@ Deck-wide findings (core properties) are reported as slide 0.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from fontTools.ttLib import TTFont
 from lxml import etree
@@ -116,9 +118,14 @@ class Shape:
         return self.placeholder in TITLE_TYPES
 
 
-def check_deck(path: Path | str) -> list[Finding]:
-    """Every accessibility finding in the deck at `path`, in slide order."""
-    prs = Presentation(str(path))
+def deck_findings(data: bytes) -> list[tuple[int, str, str]]:
+    """Every finding on a deck just built, as (slide, rule, message): what `build` runs."""
+    return [(f.slide, f.rule, f.message) for f in check_deck(io.BytesIO(data))]
+
+
+def check_deck(path: Path | str | IO[bytes]) -> list[Finding]:
+    """Every accessibility finding in the deck at `path` (or in an open file), in slide order."""
+    prs = Presentation(path if hasattr(path, "read") else str(path))
     deck = _Deck(prs)
     findings = deck.core_properties()
     titles: dict[str, int] = {}

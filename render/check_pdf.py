@@ -13,6 +13,7 @@ Like the deck checker, this reads only the saved file, never the code that wrote
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,13 @@ def declared(pdf: pikepdf.Pdf) -> Conformance:
     part = next((int(p.strip()) for p in parts if p and p.strip().isdigit()), None)
     claims = {(el.text or "").strip() for el in xmp.iter(f"{{{PDFD}}}conformsTo")}
     return Conformance(part, tuple(profile for uri, profile in WTPDF.items() if uri in claims))
+
+
+def fast_findings(data: bytes) -> list[tuple[int, str, str]]:
+    """The project's own rules on a PDF just built, as (page, rule, message): what `build` runs.
+    The validators (seconds to tens of seconds) run in `impact-report check` and the tests."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [(f.page, f.rule, f.message) for f in check_structure(TaggedPdf(pdf))]
 
 
 def check_pdf(path: Path | str, *, use_verapdf: bool = True) -> PdfCheck:

@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--strict",
         action="store_true",
-        help="treat warnings (figures unchanged since last year …) as errors: for CI and final builds",
+        help="treat warnings (figures unchanged since last year …) and accessibility findings as "
+        "errors, so nothing is written: for CI and final builds",
     )
     b.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     n = sub.add_parser(
@@ -150,7 +151,10 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
             status.stop()
 
     if not quiet:
-        order = [*STAGES, *(key for r in outputs.REGISTRY.values() for key, _ in r.stages)]
+        order = [
+            *STAGES,
+            *(key for r in outputs.REGISTRY.values() for key in [*(k for k, _ in r.stages), f"check-{r.name}"]),
+        ]
         for stage in order:
             if stage in result.timings:
                 alongside = "  (alongside the PDF)" if stage in result.parallel else ""
@@ -160,10 +164,27 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
             console.print(f"[bold]Wrote[/] {escape(str(shown))}")
-    # Warnings come after the progress display is gone, even when quiet, so none is lost.
+    # Warnings and findings come after the progress display is gone, even when quiet, so none is lost.
     for warning in result.warnings:
         errors.print("[bold yellow]Warning:[/] " + escape(warning.describe()), highlight=False)
+    found = sum(len(f) for f in result.findings.values())
+    for name, findings in result.findings.items():
+        for n, rule, message in findings:
+            place = f"{'slide' if name == 'pptx' else 'page'} {n}" if n else "the whole file"
+            errors.print(
+                f"[bold yellow]Accessibility:[/] {escape(result.outputs[name].name)}, {place}: "
+                f"[{escape(rule)}] {escape(message)}",
+                highlight=False,
+            )
     if not quiet:
+        checked = [name for name in result.outputs if outputs.REGISTRY[name].checker]
+        if checked:
+            console.print(
+                f"Accessibility checks: {found} finding{'s' if found != 1 else ''}"
+                + (" (above; `--strict` refuses to write them)" if found else "")
+                + f" in {', '.join(result.outputs[n].name for n in checked)}",
+                highlight=False,
+            )
         count = len(result.warnings)
         summary = f", {count} warning{'s' if count != 1 else ''} (above)" if count else ""
         console.print(f"Done in {time.perf_counter() - start:.1f} s{summary}")

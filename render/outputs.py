@@ -22,6 +22,7 @@ from .model import Report
 from .theme import Theme
 
 Rendered = bytes | dict[str, bytes]  # a file's bytes, or a folder's files by relative path
+Finding = tuple[int, str, str]  # (page or slide, 0 for the whole file; rule id; message)
 
 
 @dataclass
@@ -44,13 +45,24 @@ class Renderer:
     stages: tuple[tuple[str, str], ...]  # (timing key, what the user is told) in the order they run
     function: str  # "module:function", called as function(report, job) -> Rendered
     may_run_apart: bool = False  # may render in a worker process alongside the others
+    # "module:function", called as function(rendered) -> list[Finding]: the fast accessibility
+    # checks `build` runs on what it just made (`impact-report check` adds the validators)
+    checker: str | None = None
+    check_words: str = ""  # what the user is told while the checks run
 
     def output_name(self, stem: str) -> str:
         return self.output.format(stem=stem)
 
     def run(self, report: Report, job: Job) -> Rendered:
-        module, _, name = self.function.partition(":")
-        return getattr(importlib.import_module(module), name)(report, job)
+        return _call(self.function, report, job)
+
+    def check(self, rendered: Rendered) -> list[Finding]:
+        return _call(self.checker, rendered) if self.checker else []
+
+
+def _call(function: str, *args: Any) -> Any:
+    module, _, name = function.partition(":")
+    return getattr(importlib.import_module(module), name)(*args)
 
 
 REGISTRY: dict[str, Renderer] = {}
@@ -72,6 +84,8 @@ register(
             ("pdf", "Writing the tagged PDF"),
         ),
         function="render.pdf:render",
+        checker="render.check_pdf:fast_findings",
+        check_words="Checking the PDF's accessibility",
     )
 )
 register(
@@ -82,6 +96,8 @@ register(
         stages=(("deck", "Writing the slide deck"),),
         function="render.deck:render",
         may_run_apart=True,
+        checker="render.check:deck_findings",
+        check_words="Checking the deck's accessibility",
     )
 )
 
@@ -102,9 +118,12 @@ def names() -> list[str]:
 
 def stage_words() -> dict[str, str]:
     """Every stage of every renderer → what the user is told while it runs."""
-    return {key: words for r in REGISTRY.values() for key, words in r.stages}
+    words = {key: words for r in REGISTRY.values() for key, words in r.stages}
+    return words | {f"check-{r.name}": r.check_words for r in REGISTRY.values() if r.checker}
 
 
-def run_apart(name: str, report: Report, job: Job) -> Any:
-    """Entry point of a worker process: one renderer, its own stages timed in its own process."""
-    return REGISTRY[name].run(report, job)
+def run_apart(name: str, report: Report, job: Job) -> tuple[Rendered, list[Finding]]:
+    """Entry point of a worker process: one renderer and its checks, timed in its own process."""
+    renderer = REGISTRY[name]
+    rendered = renderer.run(report, job)
+    return rendered, renderer.check(rendered)

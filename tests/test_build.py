@@ -7,6 +7,7 @@ deck takes long enough to render that its worker is surely alive when the build 
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import re
@@ -363,3 +364,28 @@ def test_a_build_waits_for_a_lock_released_in_time_and_says_whom_it_waits_for(ti
     loaded_at = dict(stages)["load"]
     assert loaded_at >= released_at[0], "nothing was read before the other build finished"
     assert sorted(folder(out)) == [DECK] and list(result.outputs) == ["pptx"]
+
+
+def _a_finding(rendered: bytes) -> list[tuple[int, str, str]]:
+    """A checker for the test below: one finding on any PDF."""
+    assert rendered.startswith(b"%PDF-")
+    return [(1, "example-rule", "an example finding")]
+
+
+def test_build_checks_what_it_made_says_how_many_and_strict_writes_nothing(
+    tiny_content, tmp_path, monkeypatch, capsys
+):
+    clean = build(tiny_content, tmp_path / "clean", styles_dir=STYLES, formats=("pdf", "pptx"))
+    assert clean.findings == {} and "check-pdf" in clean.timings
+    assert main(["build", str(tiny_content), "--out", str(tmp_path / "shown"), "--only", "pdf"]) == 0
+    assert "Accessibility checks: 0 findings in impact-report-2022.pdf" in capsys.readouterr().out
+
+    monkeypatch.setitem(REGISTRY, "pdf", dataclasses.replace(REGISTRY["pdf"], checker="test_build:_a_finding"))
+    found = build(tiny_content, tmp_path / "found", styles_dir=STYLES, formats=("pdf",))
+    assert found.findings == {"pdf": [(1, "example-rule", "an example finding")]}
+    assert found.outputs["pdf"].is_file(), "without --strict a finding is reported, the PDF written"
+    out = tmp_path / "strict"
+    assert main(["build", str(tiny_content), "--out", str(out), "--only", "pdf", "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert "1 accessibility finding(s)" in err and "impact-report-2022.pdf, page 1: [example-rule]" in err
+    assert not list(out.glob("*.pdf")), "strict: nothing written"

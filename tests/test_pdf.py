@@ -314,3 +314,9 @@ def test_every_chart_has_its_number_title_and_caption_in_the_text(pdf_text, repo
         assert f"Figure {number}. {chart.title}" in flat
         if chart.caption:
             assert " ".join(chart.caption.split()[:6]) in flat
+
+
+def test_the_build_checks_found_nothing_in_the_real_report(pdf_build, deck_build):
+    """`build` ran the project's own rules on the PDF and the deck checker on the deck it made."""
+    assert "check-pdf" in pdf_build.timings and pdf_build.findings == {}
+    assert deck_build.findings == {}
