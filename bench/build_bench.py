@@ -288,8 +288,10 @@ def main() -> None:
                 "  Cold full build by stage (medians; the deck's is the worker's own time when it ran there):"
             )
             print(f"    {'imports':<10} {summary([r['import'] for r in cold])}")
-            for stage in cold[0]["stages"]:
-                print(f"    {stage:<10} {summary([r['stages'][stage] for r in cold])}")
+            stages = dict.fromkeys(stage for r in cold for stage in r["stages"])
+            for stage in stages:  # a stage that ran in the worker in some runs is missing from those
+                times = [r["stages"][stage] for r in cold if stage in r["stages"]]
+                print(f"    {stage:<10} {summary(times)}  (n={len(times)})")
             print(
                 f"    peak RSS {statistics.median(r['peak_mb'] for r in cold):.0f} MB main process, "
                 f"{statistics.median(r['worker_peak_mb'] for r in cold):.0f} MB largest child"
