@@ -791,7 +791,14 @@ def _placeholders(part) -> dict[tuple[str, str], etree._Element]:
 
 
 def _text(el) -> str:
-    return "".join(t.text or "" for t in el.iter(qn("a:t")))
+    """A shape's words: paragraphs and line breaks apart ("21,494" over "cases …" is two words)."""
+    paragraphs = list(el.iter(qn("a:p")))
+    if not paragraphs:
+        return "".join(t.text or "" for t in el.iter(qn("a:t")))
+    return "\n".join(
+        "".join((n.text or "") if n.tag == qn("a:t") else "\n" for n in p.iter(qn("a:t"), qn("a:br")))
+        for p in paragraphs
+    )
 
 
 def _has_text(s: Shape) -> bool:

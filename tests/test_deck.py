@@ -719,6 +719,17 @@ def test_checker_finds_duplicate_and_missing_titles(tmp_path):
     assert ("missing-title", 4) in [(f.rule, f.slide) for f in findings]
 
 
+def test_checker_reads_a_title_in_two_paragraphs_as_two_words(tmp_path):
+    """A big-number title ("21,494" over "cases …") is two words to a reader, and to the checker."""
+    prs = _deck()
+    for slide in (prs.slides[1], prs.slides[2]):
+        frame = slide.shapes.title.text_frame
+        frame.text = "21,494"
+        frame.add_paragraph().text = "cases we helped on"
+    findings = [f for f in check_deck(_save(prs, tmp_path)) if f.rule == "duplicate-title"]
+    assert [f.message for f in findings] == ['the title "21,494 cases we helped on" is also the title of slide 2']
+
+
 def test_checker_finds_a_merged_cell_and_a_missing_header(tmp_path):
     prs = _deck()
     frame = prs.slides[1].shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2))
