@@ -26,6 +26,7 @@ from .layout import LaidOutReport, lay_out
 from .model import Prose, Report
 from .origins import recording
 from .outputs import Job, timed
+from .page_refs import cached_page_references
 from .paths import Resolver
 from .sandbox import StyleSandbox
 from .tagging import repair
@@ -214,7 +215,7 @@ def render_pdf(
     standard = pdf_standard or report.meta.pdf_standard
     variant = f"pdf/{standard}"
     try:
-        with _source_date(report.meta.published_year), reproducible_subsetting():
+        with _source_date(report.meta.published_year), reproducible_subsetting(), cached_page_references():
             stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
 
             def lay(html: str):
