@@ -1,9 +1,9 @@
 """Make a content folder N times the size of a real one, for the scale benchmark.
 
-Every section is repeated N times (copy k's file is `<name>-k.md`, its heading ends "(copy B)", "(copy C)" …), and
-every chart and table it places is declared again under its own name (`<name>-k`), so the copy
-has N times the pages, figures and tables, each laid out, drawn and tagged like the original.
-Data, headlines and checks stay as they are.
+Every section is repeated N times (copy k's file is `<name>-k.md`, its heading ends "(copy B)",
+"(copy C)" …), and every chart and table it places is declared again under its own name
+(`<name>-k`), so the copy has N times the pages, figures and tables, each laid out, drawn and
+tagged like the original. Data, headlines and checks stay as they are.
 
     python bench/scale_content.py content/2022 /tmp/scaled/2022 10
 """

@@ -29,6 +29,7 @@ from .outputs import Job, timed
 from .page_refs import cached_page_references
 from .paths import Resolver
 from .sandbox import StyleSandbox
+from .svg_text import whole_word_svg_text
 from .tagging import repair
 from .text import link_texts
 from .theme import Theme
@@ -215,7 +216,12 @@ def render_pdf(
     standard = pdf_standard or report.meta.pdf_standard
     variant = f"pdf/{standard}"
     try:
-        with _source_date(report.meta.published_year), reproducible_subsetting(), cached_page_references():
+        with (
+            _source_date(report.meta.published_year),
+            reproducible_subsetting(),
+            cached_page_references(),
+            whole_word_svg_text(),
+        ):
             stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
 
             def lay(html: str):

@@ -727,7 +727,9 @@ def test_checker_reads_a_title_in_two_paragraphs_as_two_words(tmp_path):
         frame.text = "21,494"
         frame.add_paragraph().text = "cases we helped on"
     findings = [f for f in check_deck(_save(prs, tmp_path)) if f.rule == "duplicate-title"]
-    assert [f.message for f in findings] == ['the title "21,494 cases we helped on" is also the title of slide 2']
+    assert [f.message for f in findings] == [
+        'the title "21,494 cases we helped on" is also the title of slide 2'
+    ]
 
 
 def test_checker_finds_a_merged_cell_and_a_missing_header(tmp_path):
