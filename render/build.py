@@ -18,7 +18,7 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
-from .outputs import REGISTRY, Job, Rendered, Renderer
+from .outputs import REGISTRY, Job, Rendered, Renderer, file_stem
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 from .worker import Worker
@@ -170,7 +170,7 @@ def build(
             if worker:
                 worker.close()
         # Only written once everything rendered, and all together, so the outputs always match.
-        stem = f"impact-report-{report.meta.year}"
+        stem = file_stem(report.meta.year)
         outputs = [Output(REGISTRY[name].output_name(stem), data) for name, data in rendered.items()]
         paths = publish(out_dir, outputs)
     parallel = tuple(key for key, _ in apart.stages) if worker else ()

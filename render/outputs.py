@@ -44,6 +44,7 @@ class Renderer:
     stages: tuple[tuple[str, str], ...]  # (timing key, what the user is told) in the order they run
     function: str  # "module:function", called as function(report, job) -> Rendered
     may_run_apart: bool = False  # may render in a worker process alongside the others
+    download: str = ""  # the web edition links "Download <this>" to the file: "the report as a PDF"
 
     def output_name(self, stem: str) -> str:
         return self.output.format(stem=stem)
@@ -72,6 +73,7 @@ register(
             ("pdf", "Writing the tagged PDF"),
         ),
         function="render.pdf:render",
+        download="the report as a PDF",
     )
 )
 register(
@@ -82,6 +84,16 @@ register(
         stages=(("deck", "Writing the slide deck"),),
         function="render.deck:render",
         may_run_apart=True,
+        download="the slide deck for presenting (PowerPoint)",
+    )
+)
+register(
+    Renderer(
+        name="web",
+        output="web",
+        chart_format="svg",
+        stages=(("web", "Writing the web edition"),),
+        function="render.web:render",
     )
 )
 
@@ -94,6 +106,11 @@ def timed(job: Job, stage: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     job.timings[stage] = time.perf_counter() - start
+
+
+def file_stem(year: int) -> str:
+    """The name every output of a year's report starts with: "impact-report-2022"."""
+    return f"impact-report-{year}"
 
 
 def names() -> list[str]:
