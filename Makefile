@@ -18,9 +18,10 @@ $(RUNTIME): pyproject.toml
 $(TESTDEPS): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	scripts/ensure-verapdf.sh
+	scripts/ensure-chromium.sh
 	touch $@
 
-## Build output/<year>/impact-report-<year>.pdf and .pptx from the newest content/<year>/
+## Build output/<year>/impact-report-<year>.pdf, .pptx and web/ from the newest content/<year>/
 report: $(RUNTIME)
 	$(BIN)/impact-report build
 
