@@ -1,4 +1,4 @@
-"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`.
+"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`, `preview`, `new`, `check`.
 
 Content mistakes are printed as plain messages naming file and line, with a non-zero exit and no
 traceback; anything else is a bug and keeps its traceback.
@@ -29,16 +29,16 @@ STAGE_WORDS = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="impact-report",
-        description="Build an accessible annual impact report (tagged PDF/UA-1 and a PowerPoint deck) "
-        "from a content folder of Markdown text and CSV data.",
+        description="Build an accessible annual impact report (a tagged PDF/UA, a PowerPoint deck and a "
+        "web edition) from a content folder of Markdown text and CSV data.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     b = sub.add_parser(
         "build",
-        help="build the PDF and the deck from a content folder",
+        help="build the PDF, the deck and the web edition from a content folder",
         description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
-        "table and control total, and write impact-report-YEAR.pdf and .pptx. "
+        "table and control total, and write impact-report-YEAR.pdf, .pptx and the web/ folder. "
         "Existing outputs are replaced only when the whole build succeeds.",
     )
     b.add_argument(
