@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -102,11 +103,20 @@ def test_an_edit_reloads_the_page_and_a_mistake_shows_its_file_and_line_over_the
     assert b"We thank all our volunteers." in page and b'role="alert"' not in page
 
 
-def test_a_style_edit_rebuilds_the_page_too(preview):
-    # A copy of the styles would be more careful, but the preview only reads them: watch the
-    # session pick up a template change through its own rebuild instead.
-    rebuilt = preview.session.rebuild({STYLES / "web" / "site.css.j2"})
-    assert rebuilt.error is None and b"prefers-color-scheme: dark" in preview.session.files["site.css"]
+def test_a_saved_stylesheet_reaches_the_page(tiny_content, tmp_path):
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES, styles)
+    started = Preview(tiny_content, styles, out_dir=tmp_path / "drafts", background=False)
+    started.start()
+    try:
+        port = port_of(started)
+        events = Events(port, page_version(port))
+        css = styles / "web" / "site.css.j2"
+        css.write_text(css.read_text() + "\n.edited-in-preview { color: inherit; }\n")
+        events.next_reload()
+        assert b".edited-in-preview" in get(port, "/web/site.css")[1]
+    finally:
+        started.stop()
 
 
 def test_the_preview_serves_its_own_files_and_nothing_else(preview, tiny_content):
