@@ -119,5 +119,6 @@ def build_outputs(content_dir: str, out_dir: str, styles_dir: str) -> dict[str, 
     from ..build import build
 
     os.nice(5)
+    os.environ["IMPACT_REPORT_SERIAL"] = "1"  # the deck in this process too: no third process's imports
     result = build(Path(content_dir), Path(out_dir), styles_dir=Path(styles_dir), formats=FORMATS)
     return {name: str(path) for name, path in result.outputs.items()}
