@@ -103,6 +103,24 @@ def test_an_edit_reloads_the_page_and_a_mistake_shows_its_file_and_line_over_the
     assert b"We thank all our volunteers." in page and b'role="alert"' not in page
 
 
+def test_a_mistake_before_the_first_build_is_shown_until_it_is_fixed(tiny_content, tmp_path):
+    intro = tiny_content / "sections" / "intro.md"
+    edit(intro, "{{ calls | number }}", "{{ calls | nubmer }}")
+    started = Preview(tiny_content, STYLES, out_dir=tmp_path / "drafts", background=False)
+    assert started.start().error is not None
+    try:
+        port = port_of(started)
+        page = get(port, "/web/")[1].decode()
+        assert "Nothing built yet" in page and "intro.md, line 3" in page and "nubmer" in page
+        events = Events(port, page_version(port))
+        edit(intro, "{{ calls | nubmer }}", "{{ calls | number }}")
+        events.next_reload()
+        page = get(port, "/web/")[1].decode()
+        assert "Nothing built yet" not in page and 'role="alert"' not in page and "Founded in" in page
+    finally:
+        started.stop()
+
+
 def test_a_saved_stylesheet_reaches_the_page(tiny_content, tmp_path):
     styles = tmp_path / "styles"
     shutil.copytree(STYLES, styles)
