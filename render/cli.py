@@ -264,7 +264,7 @@ def _preview(args: argparse.Namespace, console: Console, errors: Console) -> int
         report_outputs=outputs,
     )
     # Stopped by the system (a closed terminal, `kill`): clean up as for Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
+    terminate = signal.signal(signal.SIGTERM, _interrupt)
     try:
         preview.start()
         console.print(f"Previewing {escape(str(content_dir))} at [bold]{preview.url}[/]  (Ctrl-C to stop)")
@@ -275,9 +275,15 @@ def _preview(args: argparse.Namespace, console: Console, errors: Console) -> int
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        console.print("Stopped.")
+        console.print("Stopping …")
     finally:
+        # A second Ctrl-C (or the terminal's SIGTERM to the whole group) must not cut the clean-up short.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         preview.stop()
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, terminate)
+    console.print("Stopped.")
     return 0
 
 
