@@ -71,16 +71,19 @@ def axe_script() -> str:
 
 
 def test_axe_core_finds_no_wcag_2_2_a_or_aa_violation(open_page):
+    """Every WCAG 2.2 A and AA rule on the whole page; colour contrast outside the charts, whose
+    labels axe cannot judge inside an SVG (it reports them as needing review, never as passing or
+    failing: their colours are held to 4.5:1 by the theme's tests) and which cost it seconds."""
     tab = open_page()
     tab.evaluate(axe_script())
     version = tuple(int(part) for part in tab.evaluate("axe.version").split(".")[:2])
     assert version >= (4, 8)  # the version that knows the wcag22aa rules
-    violations = tab.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
-        ".then(r => r.violations.map(v => [v.id, v.help, v.nodes.map(n => n.target.join(' ')).slice(0, 3)]))",
-        WCAG_TAGS,
-    )
-    assert violations == []
+    found = """([context, options]) => axe.run(context, {...options, resultTypes: ['violations']})
+        .then(r => r.violations.map(v => [v.id, v.help, v.nodes.map(n => n.target.join(' ')).slice(0, 3)]))"""
+    rules = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "rules": {"color-contrast": {"enabled": False}}}
+    contrast = {"runOnly": {"type": "rule", "values": ["color-contrast"]}}
+    assert tab.evaluate(found, [{"include": [["html"]]}, rules]) == []
+    assert tab.evaluate(found, [{"include": [["html"]], "exclude": [["svg"]]}, contrast]) == []
 
 
 # Every element that reaches past the right edge of the window, unless it is inside a frame that
