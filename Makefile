@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 TESTDEPS := $(VENV)/.test-installed
 
-.PHONY: report test bench preview lint clean
+.PHONY: report test bench preview live lint clean
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,10 @@ $(RUNTIME): pyproject.toml
 $(TESTDEPS): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	scripts/ensure-verapdf.sh
+	scripts/ensure-chromium.sh
 	touch $@
 
-## Build output/<year>/impact-report-<year>.pdf and .pptx from the newest content/<year>/
+## Build output/<year>/impact-report-<year>.pdf, .pptx and web/ from the newest content/<year>/
 report: $(RUNTIME)
 	$(BIN)/impact-report build
 
@@ -29,9 +30,14 @@ test: $(TESTDEPS)
 	$(BIN)/ruff check render tests bench
 	$(BIN)/pytest
 
-## Time the build in fresh processes: median wall time and peak memory per stage
+## Time the build in fresh processes: median wall time and peak memory per stage; then the preview
 bench: $(RUNTIME)
 	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/preview_bench.py
+
+## See the web edition in your browser while you edit: it rebuilds and reloads on every save
+live: $(RUNTIME)
+	$(BIN)/impact-report preview
 
 ## Render the slide deck to PNG images for looking at (installs LibreOffice when missing)
 preview: report

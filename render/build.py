@@ -18,7 +18,7 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
-from .outputs import REGISTRY, Finding, Job, Rendered, Renderer
+from .outputs import REGISTRY, Finding, Job, Rendered, Renderer, file_stem
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
 from .worker import Worker
@@ -199,7 +199,7 @@ def build(
         finally:
             if worker:
                 worker.close()
-        stem = f"impact-report-{report.meta.year}"
+        stem = file_stem(report.meta.year)
         names = {name: REGISTRY[name].output_name(stem) for name in rendered}
         findings = {name: found for name, found in findings.items() if found}
         if strict and findings:

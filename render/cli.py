@@ -1,4 +1,4 @@
-"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`, `new YEAR`, `check FILE...`.
+"""Command line: `impact-report build [CONTENT_DIR] [--out DIR]`, `preview`, `new YEAR`, `check FILE...`.
 
 Content mistakes are printed as plain messages naming file and line, with a non-zero exit and no
 traceback; anything else is a bug and keeps its traceback.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -30,16 +31,16 @@ STAGE_WORDS = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="impact-report",
-        description="Build an accessible annual impact report (tagged PDF/UA-1 and a PowerPoint deck) "
-        "from a content folder of Markdown text and CSV data.",
+        description="Build an accessible annual impact report (a tagged PDF/UA, a PowerPoint deck and a "
+        "web edition) from a content folder of Markdown text and CSV data.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     b = sub.add_parser(
         "build",
-        help="build the PDF and the deck from a content folder",
+        help="build the PDF, the deck and the web edition from a content folder",
         description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
-        "table and control total, and write impact-report-YEAR.pdf and .pptx. "
+        "table and control total, and write impact-report-YEAR.pdf, .pptx and the web/ folder. "
         "Existing outputs are replaced only when the whole build succeeds.",
     )
     b.add_argument(
@@ -98,6 +99,33 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="the folder that holds one folder per year (default: the project's content/)",
+    )
+    v = sub.add_parser(
+        "preview",
+        help="show the web edition in a browser, rebuilt each time you save",
+        description="Serve the web edition of CONTENT_DIR on this computer (127.0.0.1 only) and "
+        "rebuild it within a second of each save of the text, data or styles; the open page "
+        "reloads by itself. A mistake is shown at the top of the page with its file and line, over "
+        "the last good version. The PDF and the deck are built again in the background and linked "
+        "from the page. Ctrl-C stops it.",
+    )
+    v.add_argument(
+        "content_dir",
+        nargs="?",
+        type=Path,
+        metavar="CONTENT_DIR",
+        help="the report folder to preview (default: the newest year under content/)",
+    )
+    v.add_argument("--styles", type=Path, metavar="DIR", default=None, help="theme folder (default: styles/)")
+    v.add_argument(
+        "--port", type=int, default=0, metavar="PORT", help="the port to serve on (default: a free one)"
+    )
+    v.add_argument("--no-open", action="store_true", help="do not open a browser window")
+    v.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where the draft PDF and deck go (default: a temporary folder, removed when it stops)",
     )
     c = sub.add_parser(
         "check",
@@ -266,6 +294,73 @@ def _check(args: argparse.Namespace, console: Console, errors: Console) -> int:
     return 1 if any(r.findings for r in results) else 0
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _preview(args: argparse.Namespace, console: Console, errors: Console) -> int:
+    from .build import PROJECT_ROOT, newest_content_dir
+    from .preview import Preview, can_open_browser, open_browser
+
+    content_dir = args.content_dir or newest_content_dir(PROJECT_ROOT / "content")
+    if not content_dir.is_dir():
+        raise ContentError(content_dir, "no such content folder")
+
+    def rebuilt(result) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if result.error is not None:
+            errors.print(
+                f"[bold red]{stamp} Could not build this save[/] (the page shows it over the last good one):",
+                highlight=False,
+            )
+            errors.print(result.error.describe(), markup=False, highlight=False)
+        else:
+            saved = ", ".join(escape(p.name) for p in result.changed)
+            console.print(f"{stamp} Page rebuilt in {result.seconds:.2f} s{f' ({saved})' if saved else ''}")
+        sys.stdout.flush()
+
+    def outputs(state) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if state.building:
+            return
+        if state.error:
+            errors.print(f"{stamp} The draft PDF and deck failed: {escape(state.error)}", highlight=False)
+        else:
+            console.print(f"{stamp} Draft PDF and deck built in {state.seconds:.1f} s")
+        sys.stdout.flush()
+
+    preview = Preview(
+        content_dir,
+        args.styles or PROJECT_ROOT / "styles",
+        out_dir=args.out,
+        port=args.port,
+        report=rebuilt,
+        report_outputs=outputs,
+    )
+    # Stopped by the system (a closed terminal, `kill`): clean up as for Ctrl-C.
+    terminate = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        preview.start()
+        console.print(f"Previewing {escape(str(content_dir))} at [bold]{preview.url}[/]  (Ctrl-C to stop)")
+        console.print(f"  draft PDF and deck in {escape(str(preview.out_dir))}", highlight=False)
+        sys.stdout.flush()
+        if not args.no_open and can_open_browser():
+            open_browser(preview.url)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("Stopping …")
+    finally:
+        # A second Ctrl-C (or the terminal's SIGTERM to the whole group) must not cut the clean-up short.
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        preview.stop()
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, terminate)
+    console.print("Stopped.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # soft_wrap: never break a line to fit the width. Piped output is taken as 80 columns wide, and
@@ -273,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(soft_wrap=True)
     errors = Console(stderr=True, soft_wrap=True)
     try:
-        return {"build": _build, "check": _check, "new": _new}[args.command](args, console, errors)
+        commands = {"build": _build, "check": _check, "new": _new, "preview": _preview}
+        return commands[args.command](args, console, errors)
     except ContentError as e:
         failed = "Build failed" if args.command == "build" else f"{args.command.capitalize()} failed"
         after = "." if args.command == "check" else "; nothing was overwritten."  # check writes nothing

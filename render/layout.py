@@ -270,7 +270,7 @@ def lay_out(
                     b.markdown, heading_offset=1, image=_image_html(section), mark=flow, id_prefix=section.id
                 )
                 for mark, html in pieces:
-                    out.append(LaidOutBlock("prose", flow=mark, html=_keep_together(html, nobreak)))
+                    out.append(LaidOutBlock("prose", flow=mark, html=keep_together(html, nobreak)))
             elif isinstance(b, KeyFigure):
                 out.append(
                     LaidOutBlock(
@@ -303,7 +303,7 @@ def lay_out(
     appendix = tuple(table(view_id) for view_id in report.appendix)
     meta = report.meta
     back = BackCover(
-        hotline=_keep_together(markdown_inline_html(meta.hotline), nobreak) if meta.hotline else "",
+        hotline=keep_together(markdown_inline_html(meta.hotline), nobreak) if meta.hotline else "",
         help=tuple(markdown_inline_html(item) for item in meta.how_to_help),
         website_text=meta.website_name,
     )
@@ -312,7 +312,8 @@ def lay_out(
     return LaidOutReport(chapters, glance(report, height), appendix, back)
 
 
-def _keep_together(html: str, phrases: tuple[str, ...]) -> str:
+def keep_together(html: str, phrases: tuple[str, ...]) -> str:
+    """Each phrase (a phone number) in the HTML wrapped so a line never breaks inside it."""
     for phrase in phrases:
         safe = escape(phrase)
         html = html.replace(safe, f'<span class="nobreak">{safe}</span>')
@@ -320,6 +321,20 @@ def _keep_together(html: str, phrases: tuple[str, ...]) -> str:
 
 
 def glance(report: Report, page_height_in: float) -> tuple[GlancePage, ...]:
+    """The "at a glance" figures on as few pages as hold them, each row of figures spaced to fill
+    its page."""
+    groups = glance_groups(report)
+    pages = []
+    for n, groups_on_page in enumerate(_pages(groups)):
+        rows = sum(-(-len(g.figures) // GLANCE_COLUMNS) for g in groups_on_page)
+        room = page_height_in - (GLANCE_TITLE_IN if n == 0 else 0) - GLANCE_HEADING_IN * len(groups_on_page)
+        # Rows spaced so the last row's figures end at the foot of the page.
+        height = (room - GLANCE_FIGURE_IN) / (rows - 1) if rows > 1 else room
+        pages.append(GlancePage(groups_on_page, round(min(GLANCE_ROW_MAX_IN, height) - 0.02, 3)))
+    return tuple(pages)
+
+
+def glance_groups(report: Report) -> list[GlanceGroup]:
     """The "at a glance" figures, grouped by chapter: the headlines of each chapter, then its
     sections' key figures, each figure once."""
     groups = []
@@ -336,14 +351,7 @@ def glance(report: Report, page_height_in: float) -> tuple[GlancePage, ...]:
         if figures:
             chosen = tuple(list(figures.items())[:GLANCE_PER_CHAPTER])
             groups.append(GlanceGroup(chapter.opener.title, chapter.opener.id, chosen))
-    pages = []
-    for n, groups_on_page in enumerate(_pages(groups)):
-        rows = sum(-(-len(g.figures) // GLANCE_COLUMNS) for g in groups_on_page)
-        room = page_height_in - (GLANCE_TITLE_IN if n == 0 else 0) - GLANCE_HEADING_IN * len(groups_on_page)
-        # Rows spaced so the last row's figures end at the foot of the page.
-        height = (room - GLANCE_FIGURE_IN) / (rows - 1) if rows > 1 else room
-        pages.append(GlancePage(groups_on_page, round(min(GLANCE_ROW_MAX_IN, height) - 0.02, 3)))
-    return tuple(pages)
+    return groups
 
 
 def _pages(groups: list[GlanceGroup]) -> tuple[tuple[GlanceGroup, ...], ...]:

@@ -99,9 +99,16 @@ class DataTable:
     def matching(self, where: dict[str, str]) -> list[tuple]:
         indexed = [(self._index(k), v) for k, v in where.items()]
         for k, v in where.items():
-            if v not in self.column(k):
+            if v not in self._values[k]:
                 raise KeyError(f"table {self.name!r} has no row with {k} = {v!r}")
+        if not indexed:
+            return list(self.rows)
         return [row for row in self.rows if all(row[i] == v for i, v in indexed)]
+
+    @cached_property
+    def _values(self) -> dict[str, frozenset]:
+        """Each column's distinct values, to look a row up by without walking the table each time."""
+        return {f.name: frozenset(self.column(f.name)) for f in self.fields}
 
     def total(self, measure: str | None = None, **where: str) -> int | float:
         """Sum of a numeric column over the rows matching `where` (all rows when empty)."""

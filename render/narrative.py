@@ -14,6 +14,7 @@ import difflib
 import re
 import traceback
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -200,11 +201,39 @@ def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | No
     return f"{type(exc).__name__}: {exc}", None
 
 
+# Compiled templates by their source, file and the environment's compile-time settings. Every
+# environment make_environment builds compiles alike, so a text compiles once per process: the
+# preview binds the whole report again after each save, and compiling the unchanged texts again
+# was most of its time. Bounded, since a long preview session sees many versions of a section.
+_COMPILED: dict[tuple, object] = {}
+_COMPILED_MAX = 4096
+
+
+def _compile(env: jinja2.Environment, source: str, filename: str):
+    key = (
+        source,
+        filename,
+        type(env),
+        env.finalize,
+        env.autoescape,
+        env.keep_trailing_newline,
+        tuple(sorted(env.filters)),
+        tuple(sorted(env.tests)),
+    )
+    code = _COMPILED.get(key)
+    if code is None:
+        code = env.compile(source, name=filename, filename=filename)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = code
+    return code
+
+
 def render_template(env: jinja2.Environment, source: str, path: Path, line: int | None = None) -> str:
     """Render one template; any failure becomes a ContentError pointing at the line."""
     filename = str(path)
     try:
-        code = env.compile(source, name=filename, filename=filename)
+        code = _compile(env, source, filename)
         template = env.template_class.from_code(env, code, env.make_globals(None))
         return template.render()
     except (
@@ -259,7 +288,17 @@ def lint_prose(source: str, path: Path, allowed: list[str]) -> list[ContentError
 
 
 def _lint(source: str, path: Path, allowed: list[str]) -> tuple[list[ContentError], list, str]:
-    """lint_prose's findings, with the Markdown's tokens and the source with expressions blanked."""
+    """lint_prose's findings, with the Markdown's tokens and the source with expressions blanked.
+    A function of the text alone, so each text is checked once per process (the preview checks
+    the whole report again after every save); the tokens are shared and only ever read."""
+    errors, tokens, blanked = _lint_once(source, Path(path), tuple(allowed))
+    return list(errors), tokens, blanked
+
+
+@lru_cache(maxsize=2048)
+def _lint_once(
+    source: str, path: Path, allowed: tuple[str, ...]
+) -> tuple[tuple[ContentError, ...], list, str]:
     errors: list[ContentError] = []
     pieces, at = [], 0
     for start, end, opener in template_spans(source):
@@ -325,7 +364,7 @@ def _lint(source: str, path: Path, allowed: list[str]) -> tuple[list[ContentErro
             errors.append(
                 ContentError(path, f"a number is typed into the text: {word!r}", line=number, hint=hint)
             )
-    return errors, tokens, blanked
+    return tuple(errors), tokens, blanked
 
 
 _lint_parser = parser(html=True)

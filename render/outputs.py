@@ -49,6 +49,7 @@ class Renderer:
     # checks `build` runs on what it just made (`impact-report check` adds the validators)
     checker: str | None = None
     check_words: str = ""  # what the user is told while the checks run
+    download: str = ""  # the web edition links "Download <this>" to the file: "the report as a PDF"
 
     def output_name(self, stem: str) -> str:
         return self.output.format(stem=stem)
@@ -86,6 +87,7 @@ register(
         function="render.pdf:render",
         checker="render.check_pdf:fast_findings",
         check_words="Checking the PDF's accessibility",
+        download="the report as a PDF",
     )
 )
 register(
@@ -98,6 +100,16 @@ register(
         may_run_apart=True,
         checker="render.check:deck_findings",
         check_words="Checking the deck's accessibility",
+        download="the slide deck for presenting (PowerPoint)",
+    )
+)
+register(
+    Renderer(
+        name="web",
+        output="web",
+        chart_format="svg",
+        stages=(("web", "Writing the web edition"),),
+        function="render.web:render",
     )
 )
 
@@ -110,6 +122,11 @@ def timed(job: Job, stage: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     job.timings[stage] = time.perf_counter() - start
+
+
+def file_stem(year: int) -> str:
+    """The name every output of a year's report starts with: "impact-report-2022"."""
+    return f"impact-report-{year}"
 
 
 def names() -> list[str]:

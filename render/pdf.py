@@ -8,18 +8,14 @@ graphics are CSS backgrounds, and headings never skip a level.
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
-from jinja2.loaders import split_template_path
-
 from .chart_cache import ChartPictures
-from .errors import ContentError, read_utf8
+from .errors import ContentError
 from .flow import plan_flow
 from .fontsubset import reproducible_subsetting
 from .layout import LaidOutReport, lay_out
@@ -28,11 +24,11 @@ from .origins import recording
 from .outputs import Job, timed
 from .page_refs import cached_page_references
 from .paths import Resolver
-from .sandbox import StyleSandbox
 from .svg_text import whole_word_svg_text
 from .tagging import repair
+from .templates import render_style_template
 from .text import link_texts
-from .theme import Theme
+from .theme import FONT_WEIGHTS, Theme
 from .weasyprint_libs import FatalURLFetchingError, FontConfiguration, URLFetcher, weasyprint
 
 
@@ -52,79 +48,6 @@ class ResolvingFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-class StylesLoader(jinja2.BaseLoader):
-    """Templates from the styles folder (templates/ first), each through the resolver, so an
-    {% include %} or {% extends %} can never read outside it."""
-
-    def __init__(self, theme: Theme) -> None:
-        self.theme = theme
-
-    def get_source(self, environment, template):
-        parts = split_template_path(template)  # refuses '..'; a leading '/' becomes relative
-        for folder in (self.theme.styles_dir / "templates", self.theme.styles_dir):
-            path = folder.joinpath(*parts)
-            if path.exists() or path.is_symlink():
-                real = self.theme.resolver.file(path, what="template")
-                return read_utf8(real), str(path), lambda: True
-        raise jinja2.TemplateNotFound(template)
-
-
-def css_string(value: object) -> object:
-    """A value printed into CSS, escaped for a CSS string: a title with quotes or a backslash
-    cannot end the string or inject a rule. Colours and numbers pass through unchanged."""
-    if not isinstance(value, str):
-        return value
-    return "".join(
-        ch
-        if ch.isalnum() or ch in " #.,:;/-_%()&!?+*=@~^$[]{}|`" and ch not in "\"'<>"
-        else f"\\{ord(ch):x} "
-        for ch in value
-    )
-
-
-def _environment(theme: Theme, language: str) -> jinja2.Environment:
-    """Templates are a designer's files: sandboxed like content, HTML-escaped for .html and
-    CSS-string-escaped for .css, each in its own language."""
-    options = dict(
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, loader=StylesLoader(theme)
-    )
-    if language == "css":
-        return StyleSandbox(autoescape=False, finalize=css_string, **options)
-    return StyleSandbox(autoescape=True, **options)
-
-
-def _render(theme: Theme, name: str, language: str, **values) -> str:
-    """One styles template, any mistake in it a located error naming the template and line."""
-    env = _environment(theme, language)
-    try:
-        return env.get_template(name).render(**values)
-    except jinja2.TemplateSyntaxError as e:
-        raise ContentError(
-            Path(e.filename or theme.styles_dir / name), f"template error: {e.message}", line=e.lineno
-        ) from None
-    except jinja2.TemplateNotFound as e:
-        raise ContentError(
-            theme.styles_dir / name,
-            f"the template {e.name!r} does not exist in the styles folder",
-            hint="templates live in styles/templates/ or styles/",
-        ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as e:
-        line = _template_line(e)
-        raise ContentError(
-            theme.styles_dir / line[0] if line else theme.styles_dir / name,
-            f"template error: {e}",
-            line=line[1] if line else None,
-        ) from None
-
-
-def _template_line(error: BaseException) -> tuple[str, int] | None:
-    """(template file, line) of the innermost template frame in an error's traceback."""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.endswith((".j2", ".html", ".css")):
-            return Path(frame.filename).name, frame.lineno or 0
-    return None
-
-
 @dataclass(frozen=True)
 class PdfSource:
     """What WeasyPrint lays out: the HTML and CSS, and the layout they were made from (the flow
@@ -133,16 +56,6 @@ class PdfSource:
     layout: LaidOutReport
     html: str
     css: str
-
-
-FONT_WEIGHTS = {
-    "regular": (400, "normal"),
-    "italic": (400, "italic"),
-    "semibold": (600, "normal"),
-    "bold": (700, "normal"),
-    "bold_italic": (700, "italic"),
-    "black": (900, "normal"),
-}
 
 
 def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> PdfSource:
@@ -158,7 +71,7 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> PdfSour
         "height_in": page.height_in,
         "side_column_in": round(page.side_column_in, 3),
     }
-    css = _render(
+    css = render_style_template(
         theme,
         "report.css.j2",
         "css",
@@ -174,7 +87,7 @@ def render_html(report: Report, theme: Theme, svgs: dict[str, bytes]) -> PdfSour
 
 def _html(report: Report, theme: Theme, layout: LaidOutReport, chapters_only: bool = False) -> str:
     """The report's HTML; with chapters_only, its chapters alone (for the flow pass)."""
-    return _render(
+    return render_style_template(
         theme,
         "report.html.j2",
         "html",

@@ -345,12 +345,34 @@ class PageStyle(Settings):
         return self.text_width_in - self.main_column_in - self.gutter_in
 
 
+class DarkColours(Settings):
+    """The web edition's colours when the reader's system is set to dark: the roles of [colors]
+    that are drawn on a dark background. Charts keep their own colours, on a light card."""
+
+    background: Colour = "#12161F"
+    text: Colour = "#E8ECF2"
+    muted: Colour = "#B9C1CD"
+    primary: Colour = "#9CC8F5"  # headings and links
+    accent: Colour = "#F4A877"  # big numbers
+    surface: Colour = "#1D2533"  # table headers, the contents
+    rule: Colour = "#6B7A90"
+
+
+class WebStyle(Settings):
+    """The web edition: a reading column of a comfortable measure, and its dark colours."""
+
+    measure_em: Annotated[float, Field(ge=25, le=50)] = 38  # the text column, in ems (60-75 characters)
+    wide_em: Annotated[float, Field(ge=30, le=80)] = 48  # charts and tables
+    dark: DarkColours = DarkColours()
+
+
 class ThemeSettings(Settings):
     font: FontSettings
     colors: ColourSettings
     page: PageStyle
     chart: ChartStyle
     slides: SlideStyle
+    web: WebStyle = WebStyle()
 
     @model_validator(mode="after")
     def _figures_fit(self) -> ThemeSettings:

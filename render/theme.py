@@ -22,6 +22,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 FONT_STYLES = ("regular", "italic", "semibold", "bold", "bold_italic", "black")
+FONT_WEIGHTS = {  # each style's CSS font-weight and font-style
+    "regular": (400, "normal"),
+    "italic": (400, "italic"),
+    "semibold": (600, "normal"),
+    "bold": (700, "normal"),
+    "bold_italic": (700, "italic"),
+    "black": (900, "normal"),
+}
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,10 @@ class Worker:
             self.close()
             raise
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def __enter__(self) -> Worker:
         return self
 

@@ -43,8 +43,8 @@ def year_content(request) -> Path:
 
 @pytest.fixture(scope="session")
 def pdf_build(tmp_path_factory, year_content) -> BuildResult:
-    """The year's PDF, built from the real content."""
-    return build(year_content, tmp_path_factory.mktemp("pdf"), styles_dir=STYLES, formats=("pdf",))
+    """The year's PDF and web edition, built from the real content in one build."""
+    return build(year_content, tmp_path_factory.mktemp("pdf"), styles_dir=STYLES, formats=("pdf", "web"))
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +93,12 @@ def report(pdf_build):
 @pytest.fixture(scope="session")
 def pdf_path(pdf_build) -> Path:
     return pdf_build.outputs["pdf"]
+
+
+@pytest.fixture(scope="session")
+def web_dir(pdf_build) -> Path:
+    """The year's web edition folder (index.html and its assets)."""
+    return pdf_build.outputs["web"]
 
 
 @pytest.fixture(scope="session")

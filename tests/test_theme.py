@@ -61,3 +61,12 @@ def test_font_files_come_from_the_installed_package(theme):
     files = theme.font_files
     assert {"regular", "bold"} <= set(files)
     assert all(path.exists() and path.suffix == ".ttf" for path in files.values())
+
+
+@pytest.mark.parametrize("foreground", ["text", "muted", "primary", "accent"])
+@pytest.mark.parametrize("background", ["background", "surface"])
+def test_web_dark_mode_text_colours_reach_4_5_to_1(theme, foreground, background):
+    """The web edition in dark mode: its text, links, headings and big numbers on the page and on
+    the contents' and table headers' surface (the banner is text on surface too)."""
+    dark = theme.settings.web.dark
+    assert contrast_ratio(getattr(dark, foreground), getattr(dark, background)) >= 4.5
