@@ -73,7 +73,7 @@ def section_sentences(blocks) -> list[list[Sentence]]:
         sentences(spans)
         for b in blocks
         if isinstance(b, Prose)
-        for kind, spans in markdown_to_blocks(b.markdown)
+        for kind, spans in markdown_to_blocks(b.tokens)
         if kind != "heading"
     ]
 
@@ -106,7 +106,7 @@ def section_notes(section: Section, budget: int = NOTES_WORDS, skip: set[str] | 
     """What a presenter says over a section's slide: its notes block, else its first two or three
     sentences (without link text and without what the slide already shows) within `budget` words."""
     if section.notes:
-        return [p for note in section.notes for p in markdown_to_plain(note)]
+        return [p for note in section.notes for p in markdown_to_plain(note.tokens)]
     return _spoken(section_sentences(section.blocks), budget, 3, skip or set()) or [section.title + "."]
 
 

@@ -267,7 +267,7 @@ def lay_out(
         for b in section.blocks:
             if isinstance(b, Prose):
                 pieces = markdown_blocks_html(
-                    b.markdown, heading_offset=1, image=_image_html(section), mark=flow, id_prefix=section.id
+                    b.tokens, heading_offset=1, image=_image_html(section), mark=flow, id_prefix=section.id
                 )
                 for mark, html in pieces:
                     out.append(LaidOutBlock("prose", flow=mark, html=keep_together(html, nobreak)))

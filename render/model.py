@@ -13,7 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from markdown_it.token import Token
+
 from .formatting import Percent
+from .text import parse
 
 
 @dataclass(frozen=True)
@@ -207,9 +210,15 @@ class TableView:
 
 @dataclass(frozen=True)
 class Prose:
-    """A run of narrative Markdown with every data expression already replaced by its value."""
+    """A run of narrative Markdown with every data expression already replaced by its value, and
+    its tokens: parsed once here, read by every renderer (which never changes them)."""
 
     markdown: str
+    tokens: tuple[Token, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.tokens:
+            object.__setattr__(self, "tokens", parse(self.markdown))
 
 
 @dataclass(frozen=True)
@@ -256,7 +265,7 @@ class Section:
     path: Path
     images: dict[str, Image] = field(default_factory=dict, hash=False)  # src as written → image
     takeaway: str = ""  # the one sentence the section should leave (a slide's title)
-    notes: tuple[str, ...] = ()  # what a presenter says over it (Markdown), never printed
+    notes: tuple[Prose, ...] = ()  # what a presenter says over it, never printed
 
     @property
     def key_figures(self) -> tuple[KeyFigure, ...]:

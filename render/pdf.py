@@ -164,9 +164,9 @@ def render_pdf(
 def link_descriptions(report: Report) -> dict[str, str]:
     """Every external link's address → its words, from the narrative."""
     found: dict[str, str] = {}
-    texts = [b.markdown for s in report.sections for b in s.blocks if isinstance(b, Prose)]
-    for markdown in texts + list(report.meta.how_to_help) + [report.meta.hotline]:
-        for href, words in link_texts(markdown).items():
+    texts = [b.tokens for s in report.sections for b in s.blocks if isinstance(b, Prose)]
+    for source in texts + list(report.meta.how_to_help) + [report.meta.hotline]:
+        for href, words in link_texts(source).items():
             found.setdefault(href, words)
     if report.meta.website:
         found.setdefault(report.meta.website, report.meta.website_name)

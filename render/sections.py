@@ -165,7 +165,7 @@ def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[tuple[Bloc
     """Cut rendered Markdown into prose, key figures, and the charts and tables placed between
     paragraphs; speaker notes are returned apart, never shown to readers."""
     blocks: list[Block] = []
-    notes: list[str] = []
+    notes: list[Prose] = []
     prose: list[str] = []
     fence: tuple[str, int, list[str]] | None = None  # kind, line it opened on, its lines
 
@@ -181,7 +181,7 @@ def split_blocks(rendered: str, path: Path, first_line: int) -> tuple[tuple[Bloc
             if FENCE_END.match(line):
                 kind, opened, body = fence
                 if kind == "notes":
-                    notes.append("\n".join(body).strip())
+                    notes.append(Prose("\n".join(body).strip()))
                 else:
                     blocks.append(_key_figure(body, path, opened))
                 fence = None

@@ -1,10 +1,15 @@
-"""Markdown to HTML (for the PDF) and to plain text (for speaker notes and the deck's key points),
-with one parser, so the PDF and the deck read the same Markdown the same way."""
+"""Markdown to HTML (for the PDF and the web edition) and to plain text (for speaker notes and the
+deck's key points), with one parser, so every output reads the same Markdown the same way.
+
+The narrative is parsed once, when the model is built (`parse`, kept on each `Prose`); renderers
+turn those tokens into their own form and never change them, so one parse serves them all. The
+functions here take either the tokens or, for a one-line label, the Markdown itself.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -28,17 +33,35 @@ def parser(*, html: bool = False) -> MarkdownIt:
 
 _md = parser()
 
+Source = str | Sequence[Token]  # Markdown, or the tokens `parse` made of it
+
+
+def parse(markdown: str) -> tuple[Token, ...]:
+    """The narrative's tokens: what every renderer reads, parsed once with the model."""
+    return tuple(_md.parse(markdown))
+
+
+def _tokens(source: Source) -> Sequence[Token]:
+    return _md.parse(source) if isinstance(source, str) else source
+
+
+def _heading(token: Token, offset: int) -> Token:
+    """A copy of a heading token moved down `offset` levels (the parsed tokens stay as they are)."""
+    moved = token.copy()
+    moved.tag = f"h{min(6, int(token.tag[1]) + offset)}"
+    moved.attrs = dict(token.attrs)
+    return moved
+
 
 def markdown_to_html(
-    markdown: str, heading_offset: int = 1, image: Callable[[Token], str] | None = None
+    source: Source, heading_offset: int = 1, image: Callable[[Token], str] | None = None
 ) -> str:
     """Render Markdown; '#' headings move down `heading_offset` levels to sit under the section title.
     `image` renders each image token (the narrative's images are resolved files, never raw src)."""
-    tokens = _md.parse(markdown)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            level = min(6, int(token.tag[1]) + heading_offset)
-            token.tag = f"h{level}"
+    tokens = [
+        _heading(t, heading_offset) if t.type in ("heading_open", "heading_close") else t
+        for t in _tokens(source)
+    ]
     if image is None:
         return _md.renderer.render(tokens, _md.options, {})
     renderer = type(_md.renderer)(_md)
@@ -47,7 +70,7 @@ def markdown_to_html(
 
 
 def markdown_blocks_html(
-    markdown: str,
+    source: Source,
     heading_offset: int = 1,
     image: Callable[[Token], str] | None = None,
     mark: Callable[[], str] | None = None,
@@ -56,27 +79,31 @@ def markdown_blocks_html(
     """The Markdown's top-level blocks (paragraphs, lists, subheadings …) rendered one by one, each
     with an id from `mark` set as its `data-flow` attribute: the units a page layout may reorder
     and find again on the laid-out page."""
-    tokens = _md.parse(markdown)
+    tokens = _tokens(source)
     renderer = type(_md.renderer)(_md)
     if image is not None:
         renderer.rules["image"] = lambda tokens, idx, options, env: image(tokens[idx])
     groups: list[list[Token]] = []
     depth = 0
     for index, token in enumerate(tokens):
+        nesting = token.nesting
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
+            token = _heading(token, heading_offset)
         if token.type == "heading_open" and id_prefix:
             words = tokens[index + 1].content if index + 1 < len(tokens) else ""
             token.attrSet("id", f"{id_prefix}-" + "-".join(re.findall(r"[a-z0-9]+", words.lower())))
         if depth == 0:
             groups.append([])
         groups[-1].append(token)
-        depth += token.nesting
+        depth += nesting
     out = []
     for group in groups:
         flow = mark() if mark else ""
         if flow:
-            group[0].attrSet("data-flow", flow)
+            first = group[0].copy()
+            first.attrs = dict(group[0].attrs)
+            first.attrSet("data-flow", flow)
+            group[0] = first
         out.append((flow, renderer.render(group, _md.options, {})))
     return out
 
@@ -86,9 +113,9 @@ def markdown_inline_html(markdown: str) -> str:
     return _md.renderInline(markdown).strip()
 
 
-def markdown_to_plain(markdown: str) -> list[str]:
+def markdown_to_plain(source: Source) -> list[str]:
     """Paragraphs of plain text (links reduced to their words), for notes and slide bodies."""
-    tokens = _md.parse(markdown)
+    tokens = _tokens(source)
     paragraphs: list[str] = []
     for token in tokens:
         if token.type == "inline":
@@ -101,14 +128,14 @@ def markdown_to_plain(markdown: str) -> list[str]:
 Span = tuple[str, str]  # words, and the address they link to ("" for plain words)
 
 
-def markdown_to_blocks(markdown: str) -> list[tuple[str, tuple[Span, ...]]]:
+def markdown_to_blocks(source: Source) -> list[tuple[str, tuple[Span, ...]]]:
     """(kind, spans) for each paragraph: kind "para", "quote" (a callout) or "heading"; spans are
     its words with the address of each link, whitespace collapsed. A list becomes one sentence
     joined to the paragraph that introduces it."""
     out: list[tuple[str, tuple[Span, ...]]] = []
     items: list[tuple[Span, ...]] = []
     kind, depth = "para", 0
-    for token in _md.parse(markdown):
+    for token in _tokens(source):
         if token.type == "blockquote_open":
             kind = "quote"
         elif token.type == "blockquote_close":
@@ -193,10 +220,10 @@ def _inline_text(token) -> str:
     return "".join(words)
 
 
-def link_texts(markdown: str) -> dict[str, str]:
+def link_texts(source: Source) -> dict[str, str]:
     """Each link's address → the words it is shown with (the first, if an address repeats)."""
     found: dict[str, str] = {}
-    for token in _md.parse(markdown):
+    for token in _tokens(source):
         if token.type != "inline":
             continue
         href, words = None, []

@@ -32,6 +32,7 @@ from render.cli import main
 from render.errors import ContentError
 from render.load import load_content
 from render.lock import LOCK_NAME, OutputLock
+from render.model import Prose
 from render.outputs import REGISTRY, Job
 from render.publish import Output
 from render.theme import Theme
@@ -391,3 +392,27 @@ def test_build_checks_what_it_made_says_how_many_and_strict_writes_nothing(
     err = capsys.readouterr().err
     assert "1 accessibility finding(s)" in err and "impact-report-2022.pdf, page 1: [example-rule]" in err
     assert not list(out.glob("*.pdf")), "strict: nothing written"
+
+
+def test_renderers_read_the_narrative_parsed_once_with_the_model(tmp_path, monkeypatch):
+    """Each run of narrative Markdown is parsed once, when the model is built; the PDF, the deck and
+    the web edition read its tokens, never parse it again, and leave the tokens as they were."""
+    from render import text
+
+    report = assemble(load_content(TINY), STYLES)
+    prose = [b for s in report.sections for b in s.blocks if isinstance(b, Prose)]
+    prose += [note for s in report.sections for note in s.notes]
+    assert prose
+
+    def shape(p: Prose) -> list[tuple]:
+        return [(t.type, t.tag, dict(t.attrs or {}), t.content) for t in p.tokens]
+
+    before = [shape(p) for p in prose]
+    parsed: list[str] = []
+    parse = text._md.parse
+    monkeypatch.setattr(text._md, "parse", lambda src, env=None: parsed.append(src) or parse(src, env))
+    theme = Theme.load(STYLES)
+    for renderer in REGISTRY.values():
+        renderer.run(report, Job(theme, ChartPictures(tmp_path / "charts")))
+    assert not {p.markdown for p in prose} & set(parsed), "a renderer parsed the narrative again"
+    assert [shape(p) for p in prose] == before, "a renderer changed the model's tokens"

@@ -97,7 +97,7 @@ def web_page(
         for b in section.blocks:
             if isinstance(b, Prose):
                 pieces = markdown_blocks_html(
-                    b.markdown, heading_offset=1, image=_image_html(section, images), id_prefix=section.id
+                    b.tokens, heading_offset=1, image=_image_html(section, images), id_prefix=section.id
                 )
                 out += [WebBlock("prose", html=keep_together(html, nobreak)) for _, html in pieces]
             elif isinstance(b, KeyFigure):
