@@ -18,6 +18,7 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
+from .output_cache import OutputCache
 from .outputs import REGISTRY, Finding, Job, Rendered, Renderer, file_stem
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
@@ -36,6 +37,7 @@ class BuildResult:
     parallel: tuple[str, ...] = ()  # stages that ran alongside the others, in a worker process
     warnings: list[ContentError] = field(default_factory=list)  # likely mistakes that did not stop it
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # output → accessibility findings
+    reused: tuple[str, ...] = ()  # outputs read back from the cache: their inputs had not changed
 
 
 class StrictWarnings(ContentErrors):
@@ -146,9 +148,9 @@ def build(
     Warnings (figures unchanged since last year …) come back in the result; `strict` makes them
     errors, so nothing is written.
 
-    Chart pictures are kept between builds in cache_dir: "user" for the user cache folder
-    (chart_cache.user_cache_dir), another folder, or None to draw every chart afresh. The
-    outputs are the same bytes either way."""
+    Chart pictures, flow decisions and whole outputs are kept between builds in cache_dir:
+    "user" for the user cache folder (chart_cache.user_cache_dir), another folder, or None to
+    make everything afresh. The outputs are the same bytes either way."""
     formats = tuple(formats or REGISTRY)
     unknown = [name for name in formats if name not in REGISTRY]
     if unknown:
@@ -179,14 +181,22 @@ def build(
             raise StrictWarnings(warnings)
         job = Job(theme, ChartPictures.at(cache_dir), pdf_standard, progress, timings)
         selected = [REGISTRY[name] for name in formats]
-        # A renderer that may run apart (the deck) renders in a worker process while this one
-        # renders the others, when there are others and a core is free for it.
-        apart = next((r for r in selected if r.may_run_apart), None) if len(selected) > 1 else None
-        worker = _apart_worker(apart, report, job) if apart else None
+        # An output whose every input is as in an earlier build is read back with its findings.
+        store = OutputCache(job.pictures.folder.parent / "outputs" if job.pictures.folder else None)
+        keys = {r.name: store.key(r.name, report, styles_dir, pdf_standard) for r in selected}
         rendered: dict[str, Rendered] = {}
         findings: dict[str, list[Finding]] = {}
+        for renderer in selected:
+            if (stored := store.get(keys[renderer.name])) is not None:
+                rendered[renderer.name], findings[renderer.name] = stored
+        reused = tuple(rendered)
+        todo = [r for r in selected if r.name not in rendered]
+        # A renderer that may run apart (the deck) renders in a worker process while this one
+        # renders the others, when there are others and a core is free for it.
+        apart = next((r for r in todo if r.may_run_apart), None) if len(todo) > 1 else None
+        worker = _apart_worker(apart, report, job) if apart else None
         try:
-            for renderer in selected:
+            for renderer in todo:
                 if worker is None or renderer is not apart:
                     rendered[renderer.name] = renderer.run(report, job)
                     if renderer.checker:
@@ -199,6 +209,9 @@ def build(
         finally:
             if worker:
                 worker.close()
+        for renderer in todo:
+            store.put(keys[renderer.name], rendered[renderer.name], findings.get(renderer.name, []))
+        rendered = {r.name: rendered[r.name] for r in selected}
         stem = file_stem(report.meta.year)
         names = {name: REGISTRY[name].output_name(stem) for name in rendered}
         findings = {name: found for name, found in findings.items() if found}
@@ -208,4 +221,4 @@ def build(
         outputs = [Output(names[name], data) for name, data in rendered.items()]
         paths = publish(out_dir, outputs)
     parallel = tuple(key for key, _ in apart.stages) if worker else ()
-    return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings, findings)
+    return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings, findings, reused)

@@ -85,7 +85,7 @@ class ChartPictures:
 
     def _get(self, kind: str, chart: Chart, theme: Theme, size: dict) -> bytes:
         path = self._path(kind, chart, theme, size) if self.folder is not None else None
-        if path is not None and (data := _read(path)) is not None:
+        if path is not None and (data := read_entry(path)) is not None:
             return data
         from . import chart_draw  # only now: importing the plotting libraries costs about a second
 
@@ -94,7 +94,8 @@ class ChartPictures:
         else:
             data = chart_draw.render_png(chart, theme, **size)
         if path is not None:
-            _write(path, data)
+            write_entry(path, FORMAT, data)
+            prune(path.parent, MAX_ENTRIES)
         return data
 
 
@@ -113,7 +114,7 @@ def picture_key(kind: str, chart: Chart, theme: Theme, size: dict) -> str:
 def _theme_part(theme: Theme) -> str:
     s = theme.settings
     settings = [s.font.model_dump_json(), s.colors.model_dump_json(), s.chart.model_dump_json()]
-    fonts = [f"{style}={p.name}:{_file_digest(p, *_stat(p))}" for style, p in theme.font_files.items()]
+    fonts = [f"{style}={p.name}:{file_digest(p, *_stat(p))}" for style, p in theme.font_files.items()]
     return "\0".join(settings + fonts)
 
 
@@ -123,7 +124,7 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 @cache
-def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+def file_digest(path: Path, size: int, mtime_ns: int) -> str:
     """The file's SHA-256, computed once per process for each (path, size, mtime)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -142,40 +143,38 @@ def _code_version() -> str:
     return h.hexdigest()
 
 
-def _read(path: Path) -> bytes | None:
-    """The picture stored at path, or None when missing, unreadable, truncated or corrupt."""
+def read_entry(path: Path, fmt: bytes = FORMAT) -> bytes | None:
+    """The entry (a picture) stored at path, or None when missing, unreadable, truncated or corrupt."""
     try:
         raw = path.read_bytes()
     except OSError:
         return None
-    head = len(FORMAT) + 65  # the format line, then the picture's hex SHA-256 and a newline
-    digest, data = raw[len(FORMAT) : head - 1], raw[head:]
-    if not raw.startswith(FORMAT) or hashlib.sha256(data).hexdigest().encode() != digest:
+    head = len(fmt) + 65  # the format line, then the entry's hex SHA-256 and a newline
+    digest, data = raw[len(fmt) : head - 1], raw[head:]
+    if not raw.startswith(fmt) or hashlib.sha256(data).hexdigest().encode() != digest:
         return None
     with suppress(OSError):
         os.utime(path)  # recently used: pruned last
     return data
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Store a picture atomically (temporary file, then rename); never fail the build."""
+def write_entry(path: Path, fmt: bytes, data: bytes) -> None:
+    """Store an entry atomically (temporary file, then rename); never fail the build."""
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            f.write(FORMAT + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+            f.write(fmt + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
         os.replace(temporary, path)
     except OSError:
         if temporary:
             with suppress(OSError):
                 os.unlink(temporary)
-        return
-    _prune(path.parent)
 
 
-def _prune(folder: Path) -> None:
-    """Keep the MAX_ENTRIES most recently used pictures, and temporaries (of builds killed while
+def prune(folder: Path, keep: int) -> None:
+    """Keep the `keep` most recently used entries, and temporaries (of builds killed while
     writing) for an hour."""
     try:
         entries = [(e.stat().st_mtime, e.name, e.path) for e in os.scandir(folder)]
@@ -183,6 +182,6 @@ def _prune(folder: Path) -> None:
         return
     pictures = sorted((e for e in entries if not e[1].startswith(".tmp-")), reverse=True)
     abandoned = [e for e in entries if e[1].startswith(".tmp-") and e[0] < time.time() - 3600]
-    for _, _, path in pictures[MAX_ENTRIES:] + abandoned:
+    for _, _, path in pictures[keep:] + abandoned:
         with suppress(OSError):  # another build may have removed it first
             os.unlink(path)

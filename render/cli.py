@@ -193,6 +193,9 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
                 console.print(
                     f"  [green]✓[/] {STAGE_WORDS[stage]:<40} {result.timings[stage]:6.2f} s{alongside}"
                 )
+        for name in result.reused:
+            words = outputs.REGISTRY[name].stages[-1][0]
+            console.print(f"  [green]✓[/] {STAGE_WORDS[words]:<40} unchanged since the last build: reused")
         for path in result.outputs.values():
             shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
             console.print(f"[bold]Wrote[/] {escape(str(shown))}")

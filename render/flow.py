@@ -29,8 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .chart_cache import _file_digest as file_digest
-from .chart_cache import _read, _write
+from .chart_cache import FORMAT, MAX_ENTRIES, file_digest, prune, read_entry, write_entry
 from .layout import LaidOutReport
 
 MAX_PARAGRAPHS = 3  # a figure moves past at most this many paragraphs
@@ -142,13 +141,14 @@ def plan_flow(
         alone = replace(layout, chapters=(chapter,), glance=(), appendix=())
         html = chapter_html(alone)
         path = cache_dir / f"{_flow_key(html, css)}.json" if cache_dir is not None else None
-        stored = _read(path) if path is not None else None
+        stored = read_entry(path) if path is not None else None
         if stored is not None:
             decided = json.loads(stored)
         else:
             decided = plan_moves(lay(html), alone)
             if path is not None:
-                _write(path, json.dumps(decided, sort_keys=True).encode())
+                write_entry(path, FORMAT, json.dumps(decided, sort_keys=True).encode())
+                prune(path.parent, MAX_ENTRIES)
         moves.update(decided)
     return moves
 

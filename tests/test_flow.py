@@ -5,6 +5,8 @@ same bytes as a clean one."""
 
 from __future__ import annotations
 
+import shutil
+
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
@@ -85,11 +87,16 @@ def test_an_unchanged_report_is_laid_out_once_and_an_edit_relays_its_chapter(
     assert cold >= 2, "a chapter laid out alone to decide its flow, then the whole report"
     assert len(list((cache / "flow").glob("*.json"))) >= 1
     calls.clear()
+    shutil.rmtree(cache / "outputs")  # else the whole PDF is read back (test_output_cache.py)
     build(tiny_content, tmp_path / "warm", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
     assert len(calls) == 1, "nothing changed: the whole report, once"
+    calls.clear()
+    build(tiny_content, tmp_path / "reused", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+    assert calls == [], "nothing changed, and the PDF is cached: no layout at all"
     first = (tmp_path / "clean" / PDF).read_bytes()
     assert (tmp_path / "cold" / PDF).read_bytes() == first
     assert (tmp_path / "warm" / PDF).read_bytes() == first
+    assert (tmp_path / "reused" / PDF).read_bytes() == first
     assert clean.report is not None
 
     cases.write_text(cases.read_text(encoding="utf-8").replace("fills the page", "fills this page"))
