@@ -150,7 +150,8 @@ class OneWordEdit:
         if lines and lines[0].strip() == "---":
             front = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
         for number, line in enumerate(lines):
-            if number >= front and line[:1].isalpha():  # a paragraph, not a heading, list, callout or placement
+            # a paragraph, not a heading, list, callout or placement
+            if number >= front and line[:1].isalpha():
                 words = [w for part in self.prose_parts(line) for w in re.findall(r"\b[a-z]{5,}\b", part)]
                 if words:
                     self.line, self.word = number, words[0]

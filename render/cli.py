@@ -153,7 +153,11 @@ def _build(args: argparse.Namespace, console: Console, errors: Console) -> int:
     if not quiet:
         order = [
             *STAGES,
-            *(key for r in outputs.REGISTRY.values() for key in [*(k for k, _ in r.stages), f"check-{r.name}"]),
+            *(
+                key
+                for r in outputs.REGISTRY.values()
+                for key in [*(k for k, _ in r.stages), f"check-{r.name}"]
+            ),
         ]
         for stage in order:
             if stage in result.timings:
