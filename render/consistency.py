@@ -65,7 +65,7 @@ def check_consistency(env: jinja2.Environment, content) -> None:
 
 def _where(expression: str, content) -> str:
     names = TABLE_NAME.findall(expression)
-    files = [content.tables[n].path.name for n in names if n in content.tables]
+    files = [content.tables[n].shown for n in names if n in content.tables]
     return " and ".join(files) or "data/facts.csv"
 
 
