@@ -174,6 +174,7 @@ def build(
                 content.tables,
                 content.facts,
                 content.earlier,
+                content.facts_table,
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
