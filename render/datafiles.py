@@ -20,10 +20,14 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ContentError, read_utf8
 from .paths import Resolver
 from .validate import TableSource
+
+if TYPE_CHECKING:
+    from .workbook import Book
 
 SCHEMA = ".schema.json"
 WORKBOOK = ".xlsx"
@@ -49,6 +53,8 @@ def find_tables(folder: Path, resolver: Resolver) -> tuple[dict[str, TableSource
     schemas = {p.name[: -len(SCHEMA)]: p for p in files if p.name.endswith(SCHEMA)}
     found: dict[str, list[TableSource]] = {}
     workbooks = [p for p in files if p.suffix.lower() == WORKBOOK]
+    if workbooks:
+        from .workbook import open_book  # openpyxl is loaded only for a year with a workbook
     for path in files:
         if path.suffix == ".csv":
             found.setdefault(path.stem, []).append(
@@ -64,11 +70,18 @@ def find_tables(folder: Path, resolver: Resolver) -> tuple[dict[str, TableSource
                 )
             )
     unclaimed: list[tuple[Path, str]] = []  # visible sheets that are no table, for suggestions
+    unreadable = False  # a workbook that cannot be opened may hold any table: none is said missing
     if workbooks:
         sheets, clashes = _sheet_names(schemas, resolver)
         errors += clashes
         for path in workbooks:
-            errors += _workbook_tables(path, resolver, schemas, sheets, found, unclaimed)
+            try:
+                book = open_book(path, resolver)
+            except ContentError as e:
+                errors += e.errors
+                unreadable = True
+                continue
+            errors += _workbook_tables(book, schemas, sheets, found, unclaimed)
     for name, sources in sorted(found.items()):
         first, *others = sources
         for other in others:
@@ -83,7 +96,7 @@ def find_tables(folder: Path, resolver: Resolver) -> tuple[dict[str, TableSource
                 )
             )
     for name, schema in sorted(schemas.items()):
-        if name not in found:
+        if name not in found and not unreadable:
             errors.append(_no_data(name, schema, unclaimed, sheets if workbooks else {}))
     return {name: sources[0] for name, sources in found.items()}, errors
 
@@ -141,20 +154,16 @@ def _sheet_names(schemas: dict[str, Path], resolver: Resolver) -> tuple[dict[str
 
 
 def _workbook_tables(
-    path: Path,
-    resolver: Resolver,
+    book: Book,
     schemas: dict[str, Path],
     sheets: dict[str, str],
     found: dict[str, list[TableSource]],
     unclaimed: list[tuple[Path, str]],
 ) -> list[ContentError]:
     """Record the tables a workbook holds in `found`; returns its mistakes."""
-    from .workbook import open_book, sheet_key
+    from .workbook import sheet_key
 
-    try:
-        book = open_book(path, resolver)
-    except ContentError as e:
-        return e.errors
+    path = book.path
     errors = []
     table_of = {sheet_key(name): table for table, name in sheets.items()}
     held = []

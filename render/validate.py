@@ -140,7 +140,10 @@ def _parse_cell(text: str, f: Field, fail: Fail) -> object:
         if f.pattern and not re.fullmatch(f.pattern, text):
             raise fail(f"{text!r} does not have the expected form ({f.description or f.pattern})")
     if f.minimum is not None and isinstance(value, (int, float)) and value < f.minimum:
-        raise fail(f"found {text}, below the smallest allowed value {f.minimum:g}")
+        raise fail(
+            f"found {text}, below the smallest allowed value {f.minimum:g}",
+            hint="check the figure (the smallest value is set in the schema file)",
+        )
     return value
 
 

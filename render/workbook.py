@@ -280,7 +280,7 @@ class SheetCell:
             if self.number_format not in PLAIN_FORMATS:
                 raise fail(
                     f"the cell holds the number {number_text(v)}, shown through the format "
-                    f"{self.number_format!r}; the {f.title.lower()} is text",
+                    f"{self.number_format!r}; column {f.name!r} holds text",
                     hint="type it as text, starting with an apostrophe (e.g. '00123), or format the cell as "
                     "Text before typing",
                 )
@@ -288,9 +288,10 @@ class SheetCell:
         if as_percent and not percent:
             raise fail(
                 f"the cell is formatted as a percentage (it shows {number_text(v, percent=True)}%), but "
-                f"the {f.title.lower()} is not a percentage",
+                f"column {f.name!r} does not hold percentages here",
                 hint="format the cell as a number (Home → Number Format → General) and type the figure "
-                "itself; only a column whose unit is percent takes cells formatted as %",
+                "itself; only a column whose unit is percent (or a row of facts or history whose unit "
+                "is percent) takes cells formatted as %",
             )
         return number_text(v, percent=as_percent)
 
