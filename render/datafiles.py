@@ -46,8 +46,11 @@ def is_content(name: str) -> bool:
     return not name.startswith((".", "~$"))
 
 
-def find_tables(folder: Path, resolver: Resolver) -> tuple[dict[str, TableSource], list[ContentError]]:
-    """Every table's source, by name, and the mistakes in how the data folder is laid out."""
+def find_tables(
+    folder: Path, resolver: Resolver, optional: frozenset[str] = frozenset()
+) -> tuple[dict[str, TableSource], list[ContentError]]:
+    """Every table's source, by name, and the mistakes in how the data folder is laid out.
+    A table named in `optional` (the history) may have a schema and no data."""
     errors: list[ContentError] = []
     files = sorted(p for p in folder.iterdir() if is_content(p.name)) if folder.is_dir() else []
     schemas = {p.name[: -len(SCHEMA)]: p for p in files if p.name.endswith(SCHEMA)}
@@ -96,7 +99,7 @@ def find_tables(folder: Path, resolver: Resolver) -> tuple[dict[str, TableSource
                 )
             )
     for name, schema in sorted(schemas.items()):
-        if name not in found and not unreadable:
+        if name not in found and name not in optional and not unreadable:
             errors.append(_no_data(name, schema, unclaimed, sheets if workbooks else {}))
     return {name: sources[0] for name, sources in found.items()}, errors
 

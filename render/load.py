@@ -156,7 +156,7 @@ def read_data(root: Path, resolver: Resolver) -> YearTables:
     (datafiles.py). Figures not filled in yet (a year made with `new`) are gathered from every
     file into one checklist."""
     folder = root / "data"
-    sources, errors = find_tables(folder, resolver)
+    sources, errors = find_tables(folder, resolver, optional=frozenset({HISTORY}))
     missing: list[MissingFigures] = []
     tables: dict[str, DataTable] = {}
     for name, source in sorted(sources.items()):

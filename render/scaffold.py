@@ -127,7 +127,7 @@ class _Table:
 def _tables(folder: Path) -> list[_Table]:
     """Every table of the data folder, read as it is (not validated: last year's data was)."""
     resolver = Resolver.of(folder)
-    sources, errors = find_tables(folder, resolver)
+    sources, errors = find_tables(folder, resolver, optional=frozenset({HISTORY}))
     if errors:
         raise ContentErrors(errors)
     tables = []
