@@ -44,6 +44,8 @@ class EarlierYears:
         self.root = root
         self.year = year
         self.history_path = history.path if history else root / "data" / f"{HISTORY}.csv"
+        # where a row of history is added, in words: data/history.csv, or the workbook's sheet
+        self.history_place = f"data/{history.shown}" if history else f"data/{HISTORY}.csv"
         self._history: dict[int, dict[str, Fact]] = {}
         if history is not None:
             for key, when, value, unit, *_ in history.rows:
@@ -129,12 +131,12 @@ class YearFigures(Namespace):
         if data is None:
             raise TemplateLookupError(
                 f"the content holds no figures for {year}: add a content/{year} folder, or rows "
-                f"'{name},{year},<value>,<unit>' to data/{HISTORY}.csv"
+                f"'{name},{year},<value>,<unit>' to {self._years.history_place}"
             )
         if data.tables:
             where = f"add it to {self._years.folder(year)}/data/facts.csv"
         else:
-            where = f"add the row '{name},{year},<value>,<unit>' to data/{HISTORY}.csv"
+            where = f"add the row '{name},{year},<value>,<unit>' to {self._years.history_place}"
         raise TemplateLookupError(f"{year} has no figure {name!r}: {where}")
 
 
@@ -147,7 +149,7 @@ def check_history(history: DataTable, year: int, root: Path, facts: dict[str, Fa
                 history.error(
                     f"{key} for {when}: the history holds earlier years than {year} only",
                     row=index,
-                    hint="this year's figures go in facts.csv",
+                    hint="this year's figures go in the facts table (facts.csv, or a sheet 'facts')",
                 )
             )
         elif (root.parent / str(when) / "data").is_dir():
