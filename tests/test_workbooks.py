@@ -24,6 +24,7 @@ from workbooks import edit, members, rezip, sheet_from_csv, workbook_from_csvs
 
 from conftest import STYLES, TINY
 from render import workbook
+from render.assemble import assemble
 from render.build import build
 from render.cli import main
 from render.errors import ContentError, MissingFigures
@@ -154,10 +155,13 @@ def test_a_number_is_read_as_stored_not_as_shown(tiny_book):
     wb["cases"]["B2"].number_format = '0.0,,"M"'  # shows 0.0M
     wb["cases"]["B3"].number_format = "#,##0"
     wb["facts"]["B2"] = 12500.000000000002  # a computed value, stored with more digits than Excel shows
+    wb["history"]["C2"] = 32059029
+    wb["history"]["C2"].number_format = '0.0,,"M"'  # shows 32.1M
     wb.save(book)
     content = load_content(tiny_book)
     assert content.tables["cases"].rows == (("Runaway", 300), ("Abduction", 50))
     assert content.facts["calls"].value == 12500 and isinstance(content.facts["calls"].value, int)
+    assert content.earlier.get(2021).facts["calls"].value == 32059029
 
 
 def test_an_empty_required_text_cell_is_an_error_and_an_empty_figure_goes_on_the_checklist(tiny_book):
@@ -254,6 +258,24 @@ def test_a_history_row_is_named_by_its_sheet_row(tiny_book):
     edit(book_of(tiny_book), "history", B2=2022)
     message = data_error(tiny_book)
     assert "data.xlsx, sheet 'history', row 2: calls for 2022: the history holds earlier years" in message
+
+
+def test_an_earlier_figure_missing_from_a_history_sheet_says_to_add_it_there(tiny_book):
+    section = tiny_book / "sections" / "intro.md"
+    section.write_text(section.read_text() + "\nLast year: {{ previous.visits | number }}.\n")
+    with pytest.raises(ContentError) as caught:
+        assemble(load_content(tiny_book), STYLES)
+    assert "add the row 'visits,2021,<value>,<unit>' to data/data.xlsx, sheet 'history'" in str(caught.value)
+
+
+def test_the_history_is_optional_in_a_workbook_as_in_csv_files(tiny_book):
+    book = book_of(tiny_book)
+    wb = openpyxl.load_workbook(book)
+    del wb["history"]
+    wb.save(book)
+    content = load_content(tiny_book)
+    assert content.earlier.get(2021) is None
+    assert new_year(2023, tiny_book.parent).emptied == 4
 
 
 def test_an_unknown_table_in_control_totals_names_its_row(tiny_book):
