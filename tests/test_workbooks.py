@@ -278,6 +278,17 @@ def test_the_history_is_optional_in_a_workbook_as_in_csv_files(tiny_book):
     assert new_year(2023, tiny_book.parent).emptied == 4
 
 
+def test_a_consistency_rule_names_the_sheets_its_figures_come_from(tiny_book):
+    config = tiny_book / "report.toml"
+    rule = '\n[[consistency]]\nwhat = "calls and cases"\nsame = ["tables.cases.total()", "calls"]\n'
+    config.write_text(config.read_text() + rule)
+    with pytest.raises(ContentError) as caught:
+        assemble(load_content(tiny_book), STYLES)
+    message = str(caught.value)
+    assert "tables.cases.total() is 350 (data.xlsx, sheet 'cases')" in message
+    assert "calls is 12,500 (data.xlsx, sheet 'facts')" in message
+
+
 def test_an_unknown_table_in_control_totals_names_its_row(tiny_book):
     edit(book_of(tiny_book), "control_totals", A2="casse")
     message = data_error(tiny_book)
