@@ -286,9 +286,9 @@ def _one_workbook(data: Path, tables: list[_Table], year: int) -> Path:
     for row in readme.iter_rows(min_row=3, max_row=len(lines)):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     book = data / WORKBOOK_NAME
-    if book.exists() or any(t.source.name == book.stem for t in tables):
+    replaced = {t.source.path for t in tables}  # last year's data.xlsx among them: written over
+    if (book.exists() and book not in replaced) or any(t.source.name == book.stem for t in tables):
         book = data / f"figures-{year}.xlsx"
-    replaced = {t.source.path for t in tables}
     wb.save(book)
     for path in replaced:
         if path != book:

@@ -493,6 +493,18 @@ def test_new_from_a_workbook_year_empties_its_cells_in_place(tiny_book):
     assert wb["cases"]["A2"].value == "Runaway" and wb["facts"]["B3"].value == 1984
 
 
+def test_new_xlsx_from_a_workbook_year_writes_the_new_workbook_in_its_place(tiny_book):
+    wb = openpyxl.load_workbook(book_of(tiny_book))
+    wb.create_sheet("workings")["A1"] = "last year's sums"
+    wb.save(book_of(tiny_book))
+    made = new_year(2023, tiny_book.parent, xlsx=True)
+    assert made.workbook == made.folder / "data" / "data.xlsx"
+    assert [p.name for p in (made.folder / "data").glob("*.xlsx")] == ["data.xlsx"]
+    wb = openpyxl.load_workbook(made.workbook)
+    assert wb.sheetnames == ["Read me", "cases", "control_totals", "facts", "history"]
+    assert wb["cases"]["B2"].value is None and wb["facts"]["B3"].value == 1984
+
+
 def test_a_table_moved_from_csv_to_a_workbook_is_compared_with_last_year_by_value(tiny_content):
     new_year(2023, tiny_content.parent)
     folder = tiny_content.with_name("2023")
