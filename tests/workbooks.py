@@ -1,5 +1,6 @@
 """Workbooks made by tests with openpyxl: a year's CSV files as sheets, typed as a data team would
-type them (numbers as numbers, percentages formatted as %), and small edits to a sheet's cells."""
+type them (numbers as numbers shown with thousands separators, percentages formatted as %), and
+small edits to a sheet's cells."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ def typed(text: str, kind: str, percent: bool) -> tuple[object, str]:
     if percent:  # as Excel stores a cell formatted as %: the fraction
         return float(number / 100), PERCENT_FORMAT
     if kind == "integer" or number == number.to_integral_value() and "." not in text:
-        return int(number), "General"
-    return float(text), "General"
+        return int(number), "#,##0"  # shown as 27,644: the build reads the number stored
+    return float(text), "#,##0.0##"
 
 
 def csv_rows(path: Path) -> list[list[str]]:
