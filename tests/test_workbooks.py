@@ -27,9 +27,11 @@ from render import workbook
 from render.assemble import assemble
 from render.build import build
 from render.cli import main
+from render.coverage import check_coverage
 from render.errors import ContentError, MissingFigures
 from render.load import load_content
 from render.scaffold import new_year
+from render.theme import Theme
 from render.years import stale_warnings
 
 # --- the real report from a workbook ----------------------------------------------------------------
@@ -287,6 +289,17 @@ def test_a_consistency_rule_names_the_sheets_its_figures_come_from(tiny_book):
     message = str(caught.value)
     assert "tables.cases.total() is 350 (data.xlsx, sheet 'cases')" in message
     assert "calls is 12,500 (data.xlsx, sheet 'facts')" in message
+
+
+def test_a_character_the_font_lacks_in_a_sheet_is_named_by_sheet_and_row(tiny_book):
+    schema = tiny_book / "data" / "cases.schema.json"
+    spec = json.loads(schema.read_text())
+    spec["fields"][0]["constraints"]["enum"][1] = "Abduction \u2603"  # a snowman: written \u2603 here
+    schema.write_text(json.dumps(spec))
+    edit(book_of(tiny_book), "cases", A3="Abduction \u2603")
+    with pytest.raises(ContentError) as caught:
+        check_coverage(assemble(load_content(tiny_book), STYLES), Theme.load(STYLES))
+    assert "data.xlsx, sheet 'cases', row 3: the character '\u2603' (U+2603 SNOWMAN)" in str(caught.value)
 
 
 def test_an_unknown_table_in_control_totals_names_its_row(tiny_book):
