@@ -227,7 +227,8 @@ def _table(tables: dict[str, DataTable], content: Content, name: str, kind: str,
             kind,
             ident,
             "table",
-            hint="use a CSV file name without .csv: " + ", ".join(sorted(tables)),
+            hint="use a table's name (its CSV file name without .csv, or its sheet's name): "
+            + ", ".join(sorted(tables)),
         )
     return tables[name]
 
@@ -235,7 +236,7 @@ def _table(tables: dict[str, DataTable], content: Content, name: str, kind: str,
 def _schema_texts(env, table: DataTable, allowed: list[str]) -> DataTable:
     """The table with its schema's words (title, source, column titles …) bound like any other text:
     the year comes from `{{ report.year }}`, never typed, so a new year never inherits the old one."""
-    schema = table.path.with_name(table.path.stem + ".schema.json")
+    schema = table.schema_path
     lines = read_utf8(schema).splitlines() if schema.is_file() else []
 
     def text(value: str) -> str:

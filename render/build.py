@@ -176,6 +176,7 @@ def build(
                 content.tables,
                 content.facts,
                 content.earlier,
+                content.facts_table,
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
@@ -183,7 +184,7 @@ def build(
         selected = [REGISTRY[name] for name in formats]
         # An output whose every input is as in an earlier build is read back with its findings.
         store = OutputCache(job.pictures.folder.parent / "outputs" if job.pictures.folder else None)
-        keys = {r.name: store.key(r.name, report, styles_dir, pdf_standard) for r in selected}
+        keys = {r.name: store.key(r, report, styles_dir, pdf_standard) for r in selected}
         rendered: dict[str, Rendered] = {}
         findings: dict[str, list[Finding]] = {}
         for renderer in selected:

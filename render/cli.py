@@ -32,15 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="impact-report",
         description="Build an accessible annual impact report (a tagged PDF/UA, a PowerPoint deck and a "
-        "web edition) from a content folder of Markdown text and CSV data.",
+        "web edition) from a content folder of Markdown text and data (CSV files or Excel workbooks).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     b = sub.add_parser(
         "build",
         help="build the PDF, the deck and the web edition from a content folder",
-        description="Read CONTENT_DIR (report.toml, sections/*.md, data/*.csv), check every "
-        "table and control total, and write impact-report-YEAR.pdf, .pptx and the web/ folder. "
+        description="Read CONTENT_DIR (report.toml, sections/*.md, data/: CSV files or .xlsx "
+        "workbooks), check every table and control total, and write impact-report-YEAR.pdf, .pptx "
+        "and the web/ folder. "
         "Existing outputs are replaced only when the whole build succeeds.",
     )
     b.add_argument(
@@ -99,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="the folder that holds one folder per year (default: the project's content/)",
+    )
+    n.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="put the year's data in one Excel workbook, data/data.xlsx: a 'Read me' sheet, then a "
+        "sheet per table with its column names, categories and empty cells to fill in (instead of "
+        "the CSV files and workbooks last year's data was in)",
     )
     v = sub.add_parser(
         "preview",
@@ -230,7 +238,7 @@ def _new(args: argparse.Namespace, console: Console, errors: Console) -> int:
     from .build import PROJECT_ROOT
     from .scaffold import new_year
 
-    made = new_year(args.year, args.content or PROJECT_ROOT / "content")
+    made = new_year(args.year, args.content or PROJECT_ROOT / "content", xlsx=args.xlsx)
     shown = made.folder.relative_to(Path.cwd()) if made.folder.is_relative_to(Path.cwd()) else made.folder
     console.print(
         f"[bold]Made[/] {escape(str(shown))} from {escape(str(made.source.name))}:", highlight=False
@@ -240,10 +248,17 @@ def _new(args: argparse.Namespace, console: Console, errors: Console) -> int:
         "definitions) kept; the narrative, schemas and settings copied as they were.",
         highlight=False,
     )
+    if made.workbook:
+        console.print(
+            f"  The year's data is in one workbook, {escape(str(shown))}/data/{made.workbook.name}: a "
+            "'Read me' sheet, then a sheet per table.",
+            highlight=False,
+        )
+    where = f"{shown}/data/{made.workbook.name}" if made.workbook else f"{shown}/data/"
     console.print("Next:", highlight=False)
     for step in (
-        f"fill in the figures in {shown}/data/ (`impact-report build {shown}` lists every one still missing)",
-        "fill in the published totals in control_totals.csv from where the data team publishes them "
+        f"fill in the figures in {where} (`impact-report build {shown}` lists every one still missing)",
+        "fill in the published totals in control_totals from where the data team publishes them "
         "(never copy the totals the build computes: that makes the check check nothing)",
         f"review the text in {shown}/sections/ for what changed this year",
         f"build: impact-report build {shown}",

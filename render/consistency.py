@@ -65,8 +65,8 @@ def check_consistency(env: jinja2.Environment, content) -> None:
 
 def _where(expression: str, content) -> str:
     names = TABLE_NAME.findall(expression)
-    files = [content.tables[n].path.name for n in names if n in content.tables]
-    return " and ".join(files) or "data/facts.csv"
+    files = [content.tables[n].shown for n in names if n in content.tables]
+    return " and ".join(files) or content.facts_table.shown
 
 
 def _disagreement(content, index: int, what: str, a: str, va: float, b: str, vb: float) -> ContentError:

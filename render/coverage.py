@@ -3,7 +3,7 @@
 A character the theme's font does not have prints as an empty box (or in whatever font the machine
 happens to have), and no validator notices. So before anything renders, every text the PDF, the
 charts and the deck will show is checked against the theme's font files; a character none of them
-covers is an error naming the file, the line and the character.
+covers is an error naming the file and the line (a workbook's sheet and row) and the character.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from .errors import ContentError, ContentErrors, read_utf8
-from .model import Prose, Report
+from .model import DataTable, Prose, Report
 from .theme import Theme
 
 # Never drawn as glyphs: line breaks and the invisible marks text shaping handles itself.
@@ -66,18 +66,31 @@ def check_coverage(report: Report, theme: Theme) -> None:
         return
     errors = []
     for ch in missing:
-        path, line = _find(report, ch)
         name = unicodedata.name(ch, "unnamed character")
-        errors.append(
-            ContentError(
-                path,
-                f"the character {ch!r} (U+{ord(ch):04X} {name}) is not in the report's font "
-                f"{theme.font_family!r}, so it would print as an empty box",
-                line=line,
-                hint="replace or remove it, or choose a font in styles/theme.toml that has it",
-            )
+        message = (
+            f"the character {ch!r} (U+{ord(ch):04X} {name}) is not in the report's font "
+            f"{theme.font_family!r}, so it would print as an empty box"
         )
+        hint = "replace or remove it, or choose a font in styles/theme.toml that has it"
+        path, line = _find(report, ch)
+        in_sheet = _find_in_sheets(report, ch) if line is None else None
+        if in_sheet is not None:
+            table, row = in_sheet
+            errors.append(table.error(message, row=row, hint=hint))
+        else:
+            errors.append(ContentError(path, message, line=line, hint=hint))
     raise ContentErrors(errors)
+
+
+def _find_in_sheets(report: Report, ch: str) -> tuple[DataTable, int] | None:
+    """The first table read from a workbook's sheet with the character in a cell, and the row."""
+    for table in report.tables.values():
+        if table.sheet is None:
+            continue
+        for index, row in enumerate(table.rows):
+            if any(isinstance(v, str) and ch in v for v in row):
+                return table, index
+    return None
 
 
 def _find(report: Report, ch: str) -> tuple[Path | None, int | None]:

@@ -14,19 +14,42 @@ class ContentError(Exception):
         message: str,
         *,
         line: int | None = None,
+        sheet: str | None = None,
         where: str | None = None,
         hint: str | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.sheet = sheet  # a workbook's sheet, named as on its tab
         self.where = where
         self.message = message
         self.hint = hint
         super().__init__(self.describe())
 
+    @classmethod
+    def at(
+        cls,
+        path: Path,
+        message: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        cell: str | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> ContentError:
+        """A mistake in a data table, placed the way its editor finds it: in a CSV file by line,
+        column and cell (`cases.csv, line 4, column 'children' (cell C4)`); in a workbook by sheet
+        and cell, or row, as Excel shows them (`data.xlsx, sheet 'cases', cell C4`)."""
+        if sheet is None:
+            where = f"column {column!r} (cell {cell})" if column and cell else None
+            return cls(path, message, line=row, where=where, hint=hint)
+        where = f"cell {cell}" if cell else f"row {row}" if row else None
+        return cls(path, message, sheet=sheet, where=where, hint=hint)
+
     def __reduce__(self):
         # Errors cross process boundaries (the deck renders in a worker): rebuild with keywords.
-        return (_rebuild, (self.path, self.message, self.line, self.where, self.hint))
+        return (_rebuild, (self.path, self.message, self.line, self.where, self.hint, self.sheet))
 
     @property
     def errors(self) -> list[ContentError]:
@@ -37,6 +60,8 @@ class ContentError(Exception):
         place = ""
         if self.path is not None:
             place = str(self.path)
+            if self.sheet is not None:
+                place += f", sheet '{self.sheet}'"
             if self.line is not None:
                 place += f", line {self.line}"
         if self.where:
@@ -69,10 +94,12 @@ class ContentErrors(ContentError):
 
 class MissingFigures(ContentError):
     """Figures still to be filled in (a year made with `impact-report new`): the comms team's
-    checklist, grouped by file, each with its key or row and its cell, and how many are done."""
+    checklist, grouped by file (and sheet, in a workbook), each with its key or row and its cell,
+    and how many are done."""
 
-    def __init__(self, missing: list[tuple[Path, str, str]], filled: int, total: int) -> None:
-        self.missing = missing  # (file, key or row, where: "line 7, cell B7")
+    def __init__(self, missing: list[tuple[Path | str, str, str]], filled: int, total: int) -> None:
+        # (file, or "data.xlsx, sheet 'cases'"; key or row; where: "line 7, cell B7" or "cell B7")
+        self.missing = missing
         self.filled = filled
         self.total = total
         Exception.__init__(self, self.describe())
@@ -89,7 +116,7 @@ class MissingFigures(ContentError):
             f"{self.filled:,} of {self.total:,} figures filled in; {len(self.missing):,} still to fill in "
             "before anything is published:"
         ]
-        by_file: dict[Path, list[str]] = {}
+        by_file: dict[Path | str, list[str]] = {}
         for path, label, where in self.missing:
             by_file.setdefault(path, []).append(f"    {label} ({where})")
         for path, items in by_file.items():
@@ -98,8 +125,8 @@ class MissingFigures(ContentError):
         return "\n".join(lines)
 
 
-def _rebuild(path, message, line, where, hint) -> ContentError:
-    return ContentError(path, message, line=line, where=where, hint=hint)
+def _rebuild(path, message, line, where, hint, sheet=None) -> ContentError:
+    return ContentError(path, message, line=line, sheet=sheet, where=where, hint=hint)
 
 
 def read_utf8(path: Path, *, bom: bool = False) -> str:

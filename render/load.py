@@ -1,4 +1,4 @@
-"""Stage 1: read a content folder (report.toml, sections/*.md, data/*.csv) from disk.
+"""Stage 1: read a content folder (report.toml, sections/*.md, data/: CSV files and workbooks) from disk.
 
 Only reading and validating happen here; binding data to text happens in assemble.py.
 """
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .datafiles import find_tables
 from .errors import ContentError, ContentErrors, MissingFigures, read_utf8
 from .model import DataTable, Fact
 from .paths import Resolver
@@ -45,6 +46,7 @@ class Content:
     facts: dict[str, Fact]
     resolver: Resolver
     earlier: EarlierYears
+    facts_table: DataTable
 
     @cached_property
     def _lines(self) -> dict:
@@ -137,22 +139,30 @@ def read_sections(
     return tuple(sources)
 
 
-def read_data(
-    root: Path, resolver: Resolver
-) -> tuple[dict[str, DataTable], dict[str, Fact], DataTable | None]:
+@dataclass(frozen=True)
+class YearTables:
+    """A year's data: its tables, its stand-alone facts (and the table they were read from, for
+    messages), and its history of earlier years."""
+
+    tables: dict[str, DataTable]
+    facts: dict[str, Fact]
+    history: DataTable | None
+    facts_table: DataTable
+
+
+def read_data(root: Path, resolver: Resolver) -> YearTables:
     """The year's tables, its stand-alone facts and its history of earlier years, all validated and
-    the published control totals checked. Figures not filled in yet (a year made with `new`) are
-    gathered from every file into one checklist."""
+    the published control totals checked. Each table comes from a CSV file or a workbook's sheet
+    (datafiles.py). Figures not filled in yet (a year made with `new`) are gathered from every
+    file into one checklist."""
     folder = root / "data"
-    errors: list[ContentError] = []
+    sources, errors = find_tables(folder, resolver, optional=frozenset({HISTORY}))
     missing: list[MissingFigures] = []
     tables: dict[str, DataTable] = {}
-    for csv_path in sorted(folder.glob("*.csv")):
+    for name, source in sorted(sources.items()):
         try:
-            counted = {CONTROLS: {"expected"}, HISTORY: set()}.get(csv_path.stem)
-            tables[csv_path.stem] = read_table(
-                csv_path, resolver, counted, allow_empty=csv_path.stem == HISTORY
-            )
+            counted = {CONTROLS: {"expected"}, HISTORY: set()}.get(name)
+            tables[name] = read_table(source, resolver, counted, allow_empty=name == HISTORY)
         except MissingFigures as e:
             missing.append(e)
         except ContentError as e:
@@ -167,7 +177,12 @@ def read_data(
         raise ContentErrors(errors)
     for name in (FACTS, CONTROLS):
         if name not in tables:
-            raise ContentError(folder / f"{name}.csv", "this file is missing")
+            raise ContentError(
+                folder / f"{name}.csv",
+                "this file is missing",
+                hint=f"every year has a table {name!r} with its schema {name}.schema.json: as a CSV "
+                "file, or as a sheet of a workbook",
+            )
     facts_table = tables.pop(FACTS)
     facts = {}
     for row in facts_table.rows:
@@ -175,7 +190,7 @@ def read_data(
         facts[key] = Fact(key, value, unit, description, fixed=bool(rest) and rest[0] == "fixed")
     history = tables.pop(HISTORY, None)
     check_controls(tables, tables.pop(CONTROLS))
-    return tables, facts, history
+    return YearTables(tables, facts, history, facts_table)
 
 
 def load_content(root: Path, resolver: Resolver | None = None) -> Content:
@@ -185,15 +200,24 @@ def load_content(root: Path, resolver: Resolver | None = None) -> Content:
     resolver = resolver or Resolver.of(root)
     settings, config_path, text = read_config(root, resolver)
     sections = read_sections(root, settings, config_path, text, resolver)
-    tables, facts, history = read_data(root, resolver)
-    clash = sorted(set(facts) & RESERVED)
+    data = read_data(root, resolver)
+    clash = sorted(set(data.facts) & RESERVED)
     if clash:
-        raise ContentError(
-            root / "data" / "facts.csv", f"fact keys {clash} are reserved names", hint="rename them"
-        )
-    if history is not None:
-        errors = check_history(history, settings.year, root, facts)
+        raise data.facts_table.error(f"fact keys {clash} are reserved names", hint="rename them")
+    if data.history is not None:
+        errors = check_history(data.history, settings.year, root, data.facts)
         if errors:
             raise ContentErrors(errors)
-    earlier = EarlierYears(root, settings.year, history)
-    return Content(root, settings, config_path, text, sections, tables, facts, resolver, earlier)
+    earlier = EarlierYears(root, settings.year, data.history)
+    return Content(
+        root,
+        settings,
+        config_path,
+        text,
+        sections,
+        data.tables,
+        data.facts,
+        resolver,
+        earlier,
+        data.facts_table,
+    )

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 
 from markdown_it.token import Token
 
+from .errors import ContentError
 from .formatting import Percent
 from .text import parse
 
@@ -49,9 +50,30 @@ class DataTable:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     rows: tuple[tuple, ...]
-    path: Path
-    lines: tuple[int, ...] = ()  # the file line of each row, for messages
+    path: Path  # the CSV file, or the workbook
+    lines: tuple[int, ...] = ()  # the file line (a workbook: the sheet row) of each row, for messages
     figures: int = 0  # required numbers the file holds (filled in), for the new-year checklist
+    sheet: str | None = None  # the workbook's sheet that holds the table
+    schema: Path | None = None  # the schema file (NAME.schema.json beside a CSV when not given)
+
+    @property
+    def schema_path(self) -> Path:
+        return self.schema or self.path.with_name(f"{self.path.stem}.schema.json")
+
+    @property
+    def shown(self) -> str:
+        """Where the table is, in words: `cases.csv` or `data.xlsx, sheet 'cases'`."""
+        return self.path.name if self.sheet is None else f"{self.path.name}, sheet '{self.sheet}'"
+
+    def place_of_row(self, index: int) -> str:
+        """A row's place in words: `line 4 of cases.csv` or `row 4 of data.xlsx, sheet 'cases'`."""
+        number = self.lines[index] if self.lines else index + 2
+        return f"{'line' if self.sheet is None else 'row'} {number} of {self.shown}"
+
+    def error(self, message: str, *, row: int | None = None, hint: str | None = None) -> ContentError:
+        """A mistake in the table, or in its row number `row` (0 for the first data row)."""
+        number = None if row is None else self.lines[row] if self.lines else row + 2
+        return ContentError.at(self.path, message, sheet=self.sheet, row=number, hint=hint)
 
     def field(self, name: str) -> Field:
         for f in self.fields:

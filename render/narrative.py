@@ -176,7 +176,8 @@ def _explain(exc: BaseException, env: jinja2.Environment) -> tuple[str, str | No
         hint = (
             f"did you mean {close[0]!r}?"
             if close
-            else "add it to data/facts.csv, or check the spelling of the table and column"
+            else "add it to the facts (data/facts.csv, or a sheet 'facts'), or check the spelling of the "
+            "table and column"
         )
         message = f"{name!r} is not defined" if "has no attribute" in str(exc) else str(exc.message)
         return message, hint
@@ -358,8 +359,8 @@ def _lint_once(
                 "the year comes from report.toml: write {{ report.year }}, or {{ report.year - 1 }} for the "
                 "year before, so the text stays right next year"
                 if re.search(r"(?<!\d)(19|20)\d\d(?!\d)", word)
-                else "numbers come from the data: add it to data/facts.csv (or use a table) and write "
-                "{{ its_key | number }}; write anecdote numbers in words"
+                else "numbers come from the data: add it to the facts (data/facts.csv, or a sheet "
+                "'facts'), or use a table, and write {{ its_key | number }}; write anecdote numbers in words"
             )
             errors.append(
                 ContentError(path, f"a number is typed into the text: {word!r}", line=number, hint=hint)

@@ -5,7 +5,8 @@ out; a build with nothing changed writes the same files in a second or two.
 
 The key hashes everything an output's bytes can depend on:
 - the model (`repr(report)`: frozen dataclasses of strings, numbers, tuples and paths, the same in
-  every process; checked by the tests), the renderer's name and the PDF standard asked for;
+  every process; checked by the tests), the renderer (its name, function and checker) and the
+  PDF standard asked for;
 - every file of the content folder and of the styles folder (texts, data, pictures, fonts,
   templates, the slide template), by content;
 - the code: every file of this package, the versions of Python and of the libraries the outputs
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from .chart_cache import file_digest, prune, read_entry, write_entry
 from .model import Report
-from .outputs import Finding, Rendered
+from .outputs import Finding, Rendered, Renderer
 
 FORMAT = b"impact-report output 1\n"
 MAX_ENTRIES = 12  # a few builds of each output (the PDF about 1 MB, the deck 2 MB, the web 1 MB)
@@ -50,9 +51,9 @@ class OutputCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def key(self, renderer: str, report: Report, styles_dir: Path, pdf_standard: str | None) -> str:
+    def key(self, renderer: Renderer, report: Report, styles_dir: Path, pdf_standard: str | None) -> str:
         h = hashlib.sha256(FORMAT)
-        h.update(f"{renderer}\0{pdf_standard}\0".encode())
+        h.update(f"{renderer!r}\0{pdf_standard}\0".encode())  # its functions and checker by name
         h.update(code_version().encode())
         h.update(repr(report).encode())
         for folder in (report.content_dir, styles_dir):

@@ -13,8 +13,11 @@ import difflib
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from string import ascii_uppercase
+from typing import Protocol
 
 from .errors import ContentError, ContentErrors, MissingFigures, read_utf8
 from .formatting import rounded
@@ -85,19 +88,17 @@ class _Empty(Exception):
     """A required number not filled in yet: goes on the checklist, not in the error list."""
 
 
-def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> object:
-    """Turn one CSV cell into a typed value or raise an error naming the cell."""
+Fail = Callable[..., ContentError]  # fail(message, hint=None): an error placed at one cell
+
+
+def _parse_cell(text: str, f: Field, fail: Fail) -> object:
+    """Turn one cell's text into a typed value or raise an error naming the cell."""
     if text == "" and f.required and f.is_numeric:
         raise _Empty()
     if text == "":
         if f.required:
-            raise ContentError(
-                path,
-                f"the {f.title.lower()} is empty",
-                line=line,
-                where=where,
-                hint="fill in the cell; every row needs a value here",
-            )
+            hint = "fill in the cell; every row needs a value here"
+            raise fail(f"the {f.title.lower()} is empty", hint=hint)
         return None
     if f.type == "integer":
         if not INTEGER.match(text):
@@ -105,36 +106,26 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
             if re.fullmatch(r"[+-]?\d{1,3}([,.\s]\d{3})+", text):
                 digits = re.sub(r"[,.\s]", "", text)
                 hint = f"remove the thousands separators: write {digits}"
-            raise ContentError(
-                path, f"found {text!r} where a whole number was expected", line=line, where=where, hint=hint
-            )
+            raise fail(f"found {text!r} where a whole number was expected", hint=hint)
         if len(text.lstrip("+-")) > MAX_DIGITS:
-            raise ContentError(
-                path,
+            raise fail(
                 f"found a {len(text.lstrip('+-'))}-digit number where a count was expected",
-                line=line,
-                where=where,
                 hint="check the cell: no count in a report has more than 15 digits",
             )
         value: object = int(text)
     elif f.type == "number":
         if not NUMBER.match(text):
             hint = "write a plain number with a dot for decimals and no % sign, e.g. 38.22"
-            raise ContentError(
-                path, f"found {text!r} where a number was expected", line=line, where=where, hint=hint
-            )
+            raise fail(f"found {text!r} where a number was expected", hint=hint)
         digits = len(re.sub(r"[eE].*|[^0-9]", "", text).lstrip("0"))
         if digits > MAX_DIGITS:
-            raise ContentError(
-                path,
+            raise fail(
                 f"found a number with {digits} digits, more than a report can print exactly",
-                line=line,
-                where=where,
                 hint="check the cell: round it to at most 15 significant digits",
             )
         value = float(text) if any(ch in text for ch in ".eE") else int(text)
         if isinstance(value, float) and not math.isfinite(value):
-            raise ContentError(path, f"found {text!r} where a number was expected", line=line, where=where)
+            raise fail(f"found {text!r} where a number was expected")
     else:
         value = text
         if f.enum and text not in f.enum:
@@ -145,29 +136,122 @@ def _parse_cell(text: str, f: Field, where: str, path: Path, line: int) -> objec
                 else "use one of: " + ", ".join(repr(v) for v in f.enum)
             )
             hint += " (new categories are added to the list in the schema file)"
-            raise ContentError(
-                path, f"{text!r} is not a known {f.title.lower()}", line=line, where=where, hint=hint
-            )
+            raise fail(f"{text!r} is not a known {f.title.lower()}", hint=hint)
         if f.pattern and not re.fullmatch(f.pattern, text):
-            raise ContentError(
-                path,
-                f"{text!r} does not have the expected form ({f.description or f.pattern})",
-                line=line,
-                where=where,
-            )
+            raise fail(f"{text!r} does not have the expected form ({f.description or f.pattern})")
     if f.minimum is not None and isinstance(value, (int, float)) and value < f.minimum:
-        raise ContentError(
-            path, f"found {text}, below the smallest allowed value {f.minimum:g}", line=line, where=where
+        raise fail(
+            f"found {text}, below the smallest allowed value {f.minimum:g}",
+            hint="check the figure (the smallest value is set in the schema file)",
         )
     return value
 
 
+# --- where a table's rows come from: a CSV file or a workbook's sheet -------------------------------
+
+
+@dataclass
+class TableSource:
+    """The file (and sheet) holding one table, and its schema: every message about the table's
+    cells is placed from here, by line in a CSV, by sheet and cell in a workbook."""
+
+    name: str
+    path: Path  # the CSV file or the workbook
+    schema: Path
+    sheet: str | None = None  # the sheet's name as on its tab, for a workbook
+    book: object = None  # the open workbook (workbook.Book), for a sheet
+
+    @property
+    def shown(self) -> str:
+        return self.path.name if self.sheet is None else f"{self.path.name}, sheet '{self.sheet}'"
+
+    def error(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        cell: str | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> ContentError:
+        return ContentError.at(
+            self.path, message, sheet=self.sheet, row=row, cell=cell, column=column, hint=hint
+        )
+
+    def row_name(self, row: int) -> str:
+        return f"line {row}" if self.sheet is None else f"row {row}"
+
+    def checklist_place(self, row: int, cell: str) -> tuple[Path | str, str]:
+        """(group, where) of an empty figure on the new-year checklist."""
+        if self.sheet is None:
+            return self.path, f"line {row}, cell {cell}"
+        return f"{self.path}, sheet '{self.sheet}'", f"cell {cell}"
+
+
+class RawCell(Protocol):
+    """One cell as read, before typing."""
+
+    coordinate: str  # as the spreadsheet names it: C4
+
+    def text(self, f: Field, percent: bool, fail: Fail) -> str:
+        """The cell's value written as a CSV would hold it ("" when empty), for the one typing path
+        both kinds of file share; or an error of the cell's own (a workbook's error cell …).
+        `percent`: the cell is in a column (or row) whose unit is percent."""
+        ...
+
+
+@dataclass(frozen=True)
+class TextCell:
+    """A CSV cell: its text is its value."""
+
+    value: str
+    coordinate: str
+
+    def text(self, f: Field, percent: bool, fail: Fail) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class RawRow:
+    number: int  # the CSV line or the sheet row
+    cells: tuple[RawCell, ...]  # one per header column
+
+
+@dataclass
+class Grid:
+    """A table as read from its file, not yet typed: the header's names, and the rows (with the
+    file's own structural mistakes among them, in order)."""
+
+    header: list[str]
+    header_row: int
+    rows: Iterable[RawRow | ContentError]
+
+
 def read_table(
-    csv_path: Path, resolver: Resolver, figures_in: set[str] | None = None, *, allow_empty: bool = False
+    source: TableSource | Path,
+    resolver: Resolver,
+    figures_in: set[str] | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> DataTable:
-    """Read one CSV with its schema (NAME.schema.json beside it) into a validated DataTable.
-    `figures_in` names the columns that hold the year's figures, for the checklist's count (all
-    numeric columns when not given)."""
+    """Read one table (a CSV file, or a workbook's sheet) with its schema into a validated
+    DataTable. `figures_in` names the columns that hold the year's figures, for the checklist's
+    count (all numeric columns when not given)."""
+    if isinstance(source, Path):
+        source = TableSource(source.stem, source, source.with_name(f"{source.stem}.schema.json"))
+    schema = read_schema(source.schema, resolver)
+    fields = fields_from_schema(schema, source.schema)
+    if source.sheet is None:
+        grid = _csv_grid(source, resolver, [f.name for f in fields])
+    else:
+        from .workbook import sheet_grid  # openpyxl is loaded only for a year with a workbook
+
+        grid = sheet_grid(source)
+    return _typed(source, schema, fields, grid, figures_in, allow_empty)
+
+
+def _csv_grid(source: TableSource, resolver: Resolver, names: list[str]) -> Grid:
+    csv_path = source.path
     real = resolver.file(csv_path, what="data file")
     if real.stat().st_size > MAX_TABLE_BYTES:
         raise ContentError(
@@ -176,12 +260,6 @@ def read_table(
             f"{MAX_TABLE_BYTES / 1e6:.0f} MB",
             hint="a report needs the figures it prints: aggregate the data before it goes here",
         )
-    schema_path = csv_path.with_name(csv_path.stem + ".schema.json")
-    schema = read_schema(schema_path, resolver)
-    fields = fields_from_schema(schema, schema_path)
-    names = [f.name for f in fields]
-    errors: list[ContentError] = []
-
     text = read_utf8(real, bom=True)
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     try:
@@ -204,101 +282,144 @@ def read_table(
             line=1,
             hint="save the file as CSV with commas as separators (not semicolons)",
         )
-    missing = [n for n in names if n not in header]
-    extra = [h for h in header if h not in names]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append("missing column(s) " + ", ".join(repr(m) for m in missing))
-        if extra:
-            parts.append("unexpected column(s) " + ", ".join(repr(x) for x in extra))
-        raise ContentError(
-            csv_path,
-            "; ".join(parts),
-            line=1,
-            hint="the header must be exactly: " + ",".join(names) + f" (as described in {schema_path.name})",
-        )
-    order = [header.index(n) for n in names]
 
-    rows: list[tuple] = []
-    row_lines: list[int] = []
-    figures = 0  # required numbers in the file, for the checklist's count
-    missing: list[tuple[Path, str, str]] = []
-    seen_keys: dict[tuple, int] = {}
-    key_idx = [names.index(k) for k in schema.get("primaryKey", [])]
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            errors.append(
-                ContentError(
+    def rows() -> Iterator[RawRow | ContentError]:
+        while True:
+            try:
+                raw = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                yield ContentError(
                     csv_path,
                     f"the line cannot be read as CSV ({e})",
                     line=reader.line_num,
                     hint="check the quotes on this line",
                 )
-            )
-            break
-        line = reader.line_num
-        if not raw or all(c.strip() == "" for c in raw):
-            continue
-        if blank_tail and len(raw) > len(header) and all(c.strip() == "" for c in raw[len(header) :]):
-            raw = raw[: len(header)]
-        if len(raw) != len(header):
-            if len(raw) == 1 and ";" in raw[0]:
-                msg, hint = (
-                    "the row is one cell containing semicolons",
-                    "separate the values with commas, not semicolons",
-                )
-            else:
-                msg = f"the row has {len(raw)} values but the header has {len(header)} columns"
-                hint = (
-                    "a value containing a comma must be put in double quotes"
-                    if len(raw) > len(header)
-                    else "fill in every column"
-                )
-            errors.append(ContentError(csv_path, msg, line=line, hint=hint))
-        else:
-            values = []
-            ok = True
-            empty: list[str] = []
-            for f, col in zip(fields, order):
-                where = f"column {f.name!r} (cell {cell_name(col, line)})"
-                try:
-                    values.append(_parse_cell(raw[col].strip(), f, where, csv_path, line))
-                except _Empty:
-                    values.append(None)
-                    empty.append(cell_name(col, line))
-                except ContentError as e:
-                    errors.append(e)
-                    ok = False
-            figures += sum(
-                1
-                for f in fields
-                if f.required and f.is_numeric and (figures_in is None or f.name in figures_in)
-            )
-            if empty:
-                keys = set(schema.get("primaryKey", [])) or {f.name for f in fields if not f.is_numeric}
-                label = " / ".join(str(v) for f, v in zip(fields, values) if f.name in keys and v)
-                label = label or f"line {line}"
-                missing += [(csv_path, label, f"line {line}, cell {cell}") for cell in empty]
-            elif ok:
-                key = tuple(values[i] for i in key_idx)
-                if key_idx and key in seen_keys:
-                    label = ", ".join(f"{names[i]}={values[i]!r}" for i in key_idx)
-                    errors.append(
-                        ContentError(
-                            csv_path,
-                            f"duplicate row for {label}",
-                            line=line,
-                            hint=f"line {seen_keys[key]} already has it; keep one",
-                        )
+                return
+            line = reader.line_num
+            if not raw or all(c.strip() == "" for c in raw):
+                continue
+            if blank_tail and len(raw) > len(header) and all(c.strip() == "" for c in raw[len(header) :]):
+                raw = raw[: len(header)]
+            if len(raw) != len(header):
+                if len(raw) == 1 and ";" in raw[0]:
+                    msg, hint = (
+                        "the row is one cell containing semicolons",
+                        "separate the values with commas, not semicolons",
                     )
-                seen_keys.setdefault(key, line)
-                rows.append(tuple(values))
-                row_lines.append(line)
+                else:
+                    msg = f"the row has {len(raw)} values but the header has {len(header)} columns"
+                    hint = (
+                        "a value containing a comma must be put in double quotes"
+                        if len(raw) > len(header)
+                        else "fill in every column"
+                    )
+                yield ContentError(csv_path, msg, line=line, hint=hint)
+            else:
+                yield RawRow(line, tuple(TextCell(c.strip(), cell_name(i, line)) for i, c in enumerate(raw)))
+
+    return Grid(header, 1, rows())
+
+
+def _in_percent(f: Field, texts: dict[str, str]) -> bool:
+    """Whether the column, in this row, holds percentages (so a workbook's cell formatted as % is
+    right here): its unit says so, or a column without a unit takes its row's: the `unit` cell
+    (facts, history), or a control total's `share`, which is a percentage."""
+    if f.unit:
+        return f.unit == "percent"
+    if "unit" in texts:
+        return texts["unit"] == "percent"
+    return texts.get("aggregate") == "share"
+
+
+def _typed(
+    source: TableSource,
+    schema: dict,
+    fields: tuple[Field, ...],
+    grid: Grid,
+    figures_in: set[str] | None,
+    allow_empty: bool,
+) -> DataTable:
+    """The one validation path of every table, whatever file it came from: the header against the
+    schema, each cell typed and checked, empty figures gathered for the checklist, duplicates."""
+    names = [f.name for f in fields]
+    header = grid.header
+    missing_cols = [n for n in names if n not in header]
+    extra = [h for h in header if h not in names]
+    if missing_cols or extra:
+        parts = []
+        if missing_cols:
+            parts.append("missing column(s) " + ", ".join(repr(m) for m in missing_cols))
+        if extra:
+            parts.append("unexpected column(s) " + ", ".join(repr(x) for x in extra))
+        if source.sheet is None:
+            hint = "the header must be exactly: " + ",".join(names)
+        else:
+            hint = "the first row of the sheet must name the columns: " + ", ".join(names)
+        raise source.error(
+            "; ".join(parts), row=grid.header_row, hint=f"{hint} (as described in {source.schema.name})"
+        )
+    order = [header.index(n) for n in names]
+    strings = [i for i, f in enumerate(fields) if not f.is_numeric]
+    numbers = [i for i, f in enumerate(fields) if f.is_numeric]
+
+    errors: list[ContentError] = []
+    rows: list[tuple] = []
+    row_lines: list[int] = []
+    figures = 0  # required numbers in the file, for the checklist's count
+    missing: list[tuple[Path | str, str, str]] = []
+    seen_keys: dict[tuple, int] = {}
+    key_idx = [names.index(k) for k in schema.get("primaryKey", [])]
+    for raw in grid.rows:
+        if isinstance(raw, ContentError):
+            errors.append(raw)
+            if len(errors) >= MAX_ERRORS_PER_FILE:
+                break
+            continue
+        line = raw.number
+        values: list[object] = [None] * len(fields)
+        texts: dict[str, str] = {}
+        ok = True
+        empty: list[str] = []
+        for i in strings + numbers:  # text first: a number's unit may be named in its row
+            f, cell = fields[i], raw.cells[order[i]]
+
+            def fail(message: str, hint: str | None = None, f=f, cell=cell, line=line) -> ContentError:
+                return source.error(message, row=line, cell=cell.coordinate, column=f.name, hint=hint)
+
+            try:
+                texts[f.name] = cell.text(f, f.is_numeric and _in_percent(f, texts), fail)
+                values[i] = _parse_cell(texts[f.name], f, fail)
+            except _Empty:
+                empty.append(cell.coordinate)
+            except ContentError as e:
+                errors.append(e)
+                ok = False
+        figures += sum(
+            1 for f in fields if f.required and f.is_numeric and (figures_in is None or f.name in figures_in)
+        )
+        if empty:
+            keys = set(schema.get("primaryKey", [])) or {f.name for f in fields if not f.is_numeric}
+            label = " / ".join(str(v) for f, v in zip(fields, values) if f.name in keys and v)
+            label = label or source.row_name(line)
+            for cell in empty:
+                group, where = source.checklist_place(line, cell)
+                missing.append((group, label, where))
+        elif ok:
+            key = tuple(values[i] for i in key_idx)
+            if key_idx and key in seen_keys:
+                label = ", ".join(f"{names[i]}={values[i]!r}" for i in key_idx)
+                errors.append(
+                    source.error(
+                        f"duplicate row for {label}",
+                        row=line,
+                        hint=f"{source.row_name(seen_keys[key])} already has it; keep one",
+                    )
+                )
+            seen_keys.setdefault(key, line)
+            rows.append(tuple(values))
+            row_lines.append(line)
         if len(errors) >= MAX_ERRORS_PER_FILE:
             break
     if errors:
@@ -306,18 +427,20 @@ def read_table(
     if missing:
         raise MissingFigures(missing, figures - len(missing), figures)
     if not rows and not allow_empty:
-        raise ContentError(csv_path, "the table has a header but no rows")
+        raise source.error("the table has a header but no rows")
     return DataTable(
-        name=csv_path.stem,
-        title=schema.get("title", csv_path.stem),
+        name=source.name,
+        title=schema.get("title", source.name),
         description=schema.get("description", ""),
         source=schema.get("source", ""),
         fields=fields,
         primary_key=tuple(schema.get("primaryKey", [])),
         rows=tuple(rows),
-        path=csv_path,
+        path=source.path,
         lines=tuple(row_lines),
         figures=figures,
+        sheet=source.sheet,
+        schema=source.schema,
     )
 
 
@@ -330,17 +453,16 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
     errors: list[ContentError] = []
     names = [f.name for f in controls.fields]
     for index, row in enumerate(controls.rows):
-        line_no = controls.lines[index] if controls.lines else index + 2
         c = dict(zip(names, row))
-        place = f"control total on line {line_no} of {controls.path.name}"
+        place = f"control total on {controls.place_of_row(index)}"
         table = tables.get(c["table"])
         if table is None:
             errors.append(
-                ContentError(
-                    controls.path,
+                controls.error(
                     f"no data table named {c['table']!r}",
-                    line=line_no,
-                    hint="use a CSV file name without .csv: " + ", ".join(sorted(tables)),
+                    row=index,
+                    hint="use a table's name (its CSV file name without .csv, or its sheet's name): "
+                    + ", ".join(sorted(tables)),
                 )
             )
             continue
@@ -354,7 +476,7 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
             else:
                 computed = table.total(c["measure"], **where)
         except KeyError as e:
-            errors.append(ContentError(controls.path, str(e).strip('"'), line=line_no))
+            errors.append(controls.error(str(e).strip('"'), row=index))
             continue
         expected = c["expected"]
         tolerance = c["tolerance"] or 0
@@ -372,11 +494,10 @@ def check_controls(tables: dict[str, DataTable], controls: DataTable) -> None:
             shown_c = f"{computed:.4f}%" if kind == "percentage" else _fmt(computed)
             shown_e = f"{expected}%" if kind == "percentage" else _fmt(expected)
             errors.append(
-                ContentError(
-                    table.path,
+                table.error(
                     f"table {table.name!r}, {what}, column {c['measure']!r}: the {kind} computed from the "
                     f"data is {shown_c} but the published {kind} is {shown_e}",
-                    hint=f"check the numbers in {table.path.name}; the published figure is the {place}",
+                    hint=f"check the numbers in {table.shown}; the published figure is the {place}",
                 )
             )
     if errors:

@@ -44,6 +44,8 @@ class EarlierYears:
         self.root = root
         self.year = year
         self.history_path = history.path if history else root / "data" / f"{HISTORY}.csv"
+        # where a row of history is added, in words: data/history.csv, or the workbook's sheet
+        self.history_place = f"data/{history.shown}" if history else f"data/{HISTORY}.csv"
         self._history: dict[int, dict[str, Fact]] = {}
         if history is not None:
             for key, when, value, unit, *_ in history.rows:
@@ -64,8 +66,8 @@ class EarlierYears:
 
         folder = self.folder(year)
         if (folder / "data").is_dir():
-            tables, facts, _ = read_data(folder, Resolver.of(folder))
-            return YearData(year, facts, tables, folder)
+            data = read_data(folder, Resolver.of(folder))
+            return YearData(year, data.facts, data.tables, folder)
         if year in self._history:
             return YearData(year, self._history[year], {}, self.history_path)
         return None
@@ -129,43 +131,40 @@ class YearFigures(Namespace):
         if data is None:
             raise TemplateLookupError(
                 f"the content holds no figures for {year}: add a content/{year} folder, or rows "
-                f"'{name},{year},<value>,<unit>' to data/{HISTORY}.csv"
+                f"'{name},{year},<value>,<unit>' to {self._years.history_place}"
             )
         if data.tables:
             where = f"add it to {self._years.folder(year)}/data/facts.csv"
         else:
-            where = f"add the row '{name},{year},<value>,<unit>' to data/{HISTORY}.csv"
+            where = f"add the row '{name},{year},<value>,<unit>' to {self._years.history_place}"
         raise TemplateLookupError(f"{year} has no figure {name!r}: {where}")
 
 
 def check_history(history: DataTable, year: int, root: Path, facts: dict[str, Fact]) -> list[ContentError]:
     """History rows are for earlier years the content has no folder for, in the figure's unit."""
     errors = []
-    for (key, when, _value, unit, *_), line in zip(history.rows, history.lines):
+    for index, (key, when, _value, unit, *_) in enumerate(history.rows):
         if when >= year:
             errors.append(
-                ContentError(
-                    history.path,
+                history.error(
                     f"{key} for {when}: the history holds earlier years than {year} only",
-                    line=line,
-                    hint="this year's figures go in facts.csv",
+                    row=index,
+                    hint="this year's figures go in the facts table (facts.csv, or a sheet 'facts')",
                 )
             )
         elif (root.parent / str(when) / "data").is_dir():
             errors.append(
-                ContentError(
-                    history.path,
+                history.error(
                     f"{key} for {when}: {when} has its own content folder, where its figures are read",
-                    line=line,
+                    row=index,
                     hint="remove the row, so the figure has one source",
                 )
             )
         elif key in facts and facts[key].unit != unit:
             errors.append(
-                ContentError(
-                    history.path,
+                history.error(
                     f"{key} for {when} is in {unit!r} but this year's {key} is in {facts[key].unit!r}",
-                    line=line,
+                    row=index,
                     hint="a figure keeps its unit from year to year",
                 )
             )
@@ -179,6 +178,7 @@ def stale_warnings(
     tables: dict[str, DataTable],
     facts: dict[str, Fact],
     earlier: EarlierYears,
+    facts_table: DataTable,
 ) -> list[ContentError]:
     """Tables identical to last year's, and more unchanged facts than the report allows: likely
     not updated. Values are compared as parsed numbers, never as files, so a table saved again in
@@ -191,8 +191,7 @@ def stale_warnings(
         before = previous.tables.get(name)
         if before is not None and table.rows and _rows(before) == _rows(table):
             found.append(
-                ContentError(
-                    table.path,
+                table.error(
                     f"every value is identical to {year - 1}'s ({_shown(previous.source)}): not updated?",
                     hint=f"fill in the figures for {year}; if none changed, the warning may stay "
                     "(build --strict stops on it)",
@@ -202,11 +201,13 @@ def stale_warnings(
     same = [f.key for f in yearly if f.key in previous.facts and previous.facts[f.key].value == f.value]
     checks = settings.checks
     if same and (len(same) > checks.stale_facts or 100 * len(same) / len(yearly) > checks.stale_share):
+        message = (
+            f"{len(same)} of {len(yearly)} figures are the same as in {year - 1}: not updated? "
+            + ", ".join(same)
+        )
         found.append(
-            ContentError(
-                root / "data" / "facts.csv",
-                f"{len(same)} of {len(yearly)} figures are the same as in {year - 1}: not updated? "
-                + ", ".join(same),
+            facts_table.error(
+                message,
                 hint="fill in this year's figures; a date or definition that never changes is marked "
                 "'fixed' in the kind column; the limits are [checks] stale_facts and stale_share in "
                 "report.toml",

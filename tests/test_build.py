@@ -381,9 +381,8 @@ def test_build_checks_what_it_made_says_how_many_and_strict_writes_nothing(
     assert main(["build", str(tiny_content), "--out", str(tmp_path / "shown"), "--only", "pdf"]) == 0
     assert "Accessibility checks: 0 findings in impact-report-2022.pdf" in capsys.readouterr().out
 
-    monkeypatch.setitem(
-        REGISTRY, "pdf", dataclasses.replace(REGISTRY["pdf"], checker="test_build:_a_finding")
-    )
+    finding = dataclasses.replace(REGISTRY["pdf"], checker="test_build:_a_finding")
+    monkeypatch.setitem(REGISTRY, "pdf", finding)
     found = build(tiny_content, tmp_path / "found", styles_dir=STYLES, formats=("pdf",))
     assert found.findings == {"pdf": [(1, "example-rule", "an example finding")]}
     assert found.outputs["pdf"].is_file(), "without --strict a finding is reported, the PDF written"
