@@ -100,35 +100,57 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def _apart_worker(renderer: Renderer, report: Report, job: Job) -> Worker | None:
-    """The renderer (the deck) in a child process while this one writes the others, when that pays; None
-    to render it here afterwards.
+def _apart_worker(
+    renderers: list[Renderer], report: Report, job: Job, since: tuple[float, float] | None
+) -> Worker | None:
+    """The renderers that may run apart (the deck, the web edition) in a child process while this
+    one writes the PDF, when that pays; None to render them here afterwards.
 
-    The worker costs 0.7-2.4 CPU-seconds of imports and pickling, and takes the deck's own time
-    (about 2 s with cached charts, 5 s drawing them) off the critical path only if another core
-    has room for it. Measured on 2 cores with content/2022, worker / in-process wall time: 0.75
-    at load 1.3-2.3 with charts to draw (issue 10); 1.15-1.21 with charts to draw and 1.02-1.09
-    with charts cached at load 3.1-5.7 (two sets of 5 interleaved runs). So: with charts to draw, a
-    worker while the 1-minute load is under usable cores + 1; with every chart cached, only
-    while a core is idle (load under cores - 0.5; an estimate, as this machine was never quieter
-    than load 2.4 while it was measured). IMPACT_REPORT_SERIAL=1 always renders here, =0 always
-    in the worker.
+    The worker costs 0.7-2.4 CPU-seconds of imports and pickling, and takes the deck's and the web
+    edition's time (about 2.5 s with cached charts, 5 s drawing them) off the critical path only
+    if another core has room for it. Measured on 2 cores with content/2022, worker / in-process
+    wall time: 0.75 at load 1.3-2.3 with charts to draw (issue 10); 1.15-1.21 with charts to draw
+    and 1.02-1.09 with charts cached at load 3.1-5.7. Room is judged from how idle the machine's
+    cores were while this build read and bound its content (`since`: /proc/stat then), which a
+    one-minute load average, raised by this very build's previous runs, cannot say: a worker when
+    a quarter of a core was free and charts are to be drawn, half a core with every chart cached.
+    IMPACT_REPORT_SERIAL=1 always renders here, =0 always in the worker.
     """
     forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
     if forced:
         use = forced == "0"
     else:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
         drawing = not all(job.pictures.has_svg(chart, job.theme) for chart in report.charts.values())
-        use = cores >= 2 and busy < (cores + 1 if drawing else cores - 0.5)
+        use = cores >= 2 and free_cores(since, cores) >= (0.25 if drawing else 0.5)
     if not use:
         return None
     try:
         quiet = Job(job.theme, job.pictures, job.pdf_standard)  # a callback does not cross processes
-        return Worker("render.outputs:run_apart", renderer.name, report, quiet)
+        return Worker("render.outputs:run_apart", [r.name for r in renderers], report, quiet)
     except OSError:
         return None
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(idle, total) time of all the machine's cores so far, in clock ticks, from /proc/stat; None
+    where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            ticks = [float(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return ticks[3] + ticks[4], sum(ticks)  # idle and waiting for the disk; user … steal
+
+
+def free_cores(since: tuple[float, float] | None, cores: int) -> float:
+    """How many cores stood idle since `since` (cpu_times then), or, for a window too short to
+    say (under 20 ticks) or no /proc/stat, the cores the one-minute load average leaves."""
+    now = cpu_times()
+    if since is not None and now is not None and now[1] - since[1] >= 20:
+        return cores * (now[0] - since[0]) / (now[1] - since[1])
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return cores - busy
 
 
 def build(
@@ -159,6 +181,7 @@ def build(
         )
     out_dir = Path(out_dir)
     styles_dir = Path(styles_dir or PROJECT_ROOT / "styles")
+    since = cpu_times()  # how busy the machine is while content loads decides the deck's worker
     check_output_dir(out_dir)  # before any work, so a wrong --out fails at once
     with OutputLock(out_dir, timeout=lock_timeout, progress=progress):
         recover(out_dir)
@@ -184,7 +207,7 @@ def build(
         selected = [REGISTRY[name] for name in formats]
         # An output whose every input is as in an earlier build is read back with its findings.
         store = OutputCache(job.pictures.folder.parent / "outputs" if job.pictures.folder else None)
-        keys = {r.name: store.key(r, report, styles_dir, pdf_standard) for r in selected}
+        keys = {r.name: store.key(r, report, theme, pdf_standard) for r in selected}
         rendered: dict[str, Rendered] = {}
         findings: dict[str, list[Finding]] = {}
         for renderer in selected:
@@ -192,21 +215,23 @@ def build(
                 rendered[renderer.name], findings[renderer.name] = stored
         reused = tuple(rendered)
         todo = [r for r in selected if r.name not in rendered]
-        # A renderer that may run apart (the deck) renders in a worker process while this one
-        # renders the others, when there are others and a core is free for it.
-        apart = next((r for r in todo if r.may_run_apart), None) if len(todo) > 1 else None
-        worker = _apart_worker(apart, report, job) if apart else None
+        # Renderers that may run apart (the deck, the web edition) render in a worker process
+        # while this one writes the PDF, when a core is free for them.
+        apart = [r for r in todo if r.may_run_apart] if any(not r.may_run_apart for r in todo) else []
+        worker = _apart_worker(apart, report, job, since) if apart else None
         try:
             for renderer in todo:
-                if worker is None or renderer is not apart:
+                if worker is None or renderer not in apart:
                     rendered[renderer.name] = renderer.run(report, job)
                     if renderer.checker:
                         with _timed(timings, f"check-{renderer.name}", progress):
                             findings[renderer.name] = renderer.check(rendered[renderer.name])
             if worker is not None:
                 if progress:
-                    progress(apart.stages[-1][0])
-                (rendered[apart.name], findings[apart.name]), timings[apart.stages[-1][0]] = worker.result()
+                    progress(apart[0].stages[-1][0])
+                for name, data, found, times in worker.result()[0]:
+                    rendered[name], findings[name] = data, found
+                    timings.update(times)
         finally:
             if worker:
                 worker.close()
@@ -221,5 +246,7 @@ def build(
         # Only written once everything rendered, and all together, so the outputs always match.
         outputs = [Output(names[name], data) for name, data in rendered.items()]
         paths = publish(out_dir, outputs)
-    parallel = tuple(key for key, _ in apart.stages) if worker else ()
+    parallel = (
+        tuple(k for r in apart for k in (*(k for k, _ in r.stages), f"check-{r.name}")) if worker else ()
+    )
     return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings, findings, reused)

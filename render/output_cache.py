@@ -7,8 +7,8 @@ The key hashes everything an output's bytes can depend on:
 - the model (`repr(report)`: frozen dataclasses of strings, numbers, tuples and paths, the same in
   every process; checked by the tests), the renderer (its name, function and checker) and the
   PDF standard asked for;
-- every file of the content folder and of the styles folder (texts, data, pictures, fonts,
-  templates, the slide template), by content;
+- every file of the content folder and of the styles folder (texts, data, pictures, templates,
+  the theme), and the font files the theme names, by content;
 - the code: every file of this package, the versions of Python and of the libraries the outputs
   go through, and the system libraries WeasyPrint draws text with (Pango, HarfBuzz, fontconfig,
   FreeType: their files' size and time, as loaded).
@@ -33,6 +33,7 @@ from pathlib import Path
 from .chart_cache import file_digest, prune, read_entry, write_entry
 from .model import Report
 from .outputs import Finding, Rendered, Renderer
+from .theme import Theme
 
 FORMAT = b"impact-report output 1\n"
 MAX_ENTRIES = 12  # a few builds of each output (the PDF about 1 MB, the deck 2 MB, the web 1 MB)
@@ -51,13 +52,16 @@ class OutputCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def key(self, renderer: Renderer, report: Report, styles_dir: Path, pdf_standard: str | None) -> str:
+    def key(self, renderer: Renderer, report: Report, theme: Theme, pdf_standard: str | None) -> str:
         h = hashlib.sha256(FORMAT)
         h.update(f"{renderer!r}\0{pdf_standard}\0".encode())  # its functions and checker by name
         h.update(code_version().encode())
         h.update(repr(report).encode())
-        for folder in (report.content_dir, styles_dir):
+        for folder in (report.content_dir, theme.styles_dir):
             h.update(folder_digest(Path(folder)).encode())
+        for style, path in sorted(theme.font_files.items()):  # the fonts come from a package
+            st = path.stat()
+            h.update(f"{style}={path}:{file_digest(path, st.st_size, st.st_mtime_ns)}\0".encode())
         return h.hexdigest()
 
     def get(self, key: str) -> tuple[Rendered, list[Finding]] | None:
@@ -91,7 +95,7 @@ def folder_digest(folder: Path) -> str:
     """Every file under folder, by relative name and content (each file hashed once per process
     while its size and time stay the same)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         st = path.stat()
         h.update(f"{path.relative_to(folder)}\0{file_digest(path, st.st_size, st.st_mtime_ns)}\0".encode())
     return h.hexdigest()

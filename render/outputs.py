@@ -110,6 +110,7 @@ register(
         chart_format="svg",
         stages=(("web", "Writing the web edition"),),
         function="render.web:render",
+        may_run_apart=True,
     )
 )
 
@@ -139,8 +140,17 @@ def stage_words() -> dict[str, str]:
     return words | {f"check-{r.name}": r.check_words for r in REGISTRY.values() if r.checker}
 
 
-def run_apart(name: str, report: Report, job: Job) -> tuple[Rendered, list[Finding]]:
-    """Entry point of a worker process: one renderer and its checks, timed in its own process."""
-    renderer = REGISTRY[name]
-    rendered = renderer.run(report, job)
-    return rendered, renderer.check(rendered)
+def run_apart(names: list[str], report: Report, job: Job) -> list[tuple[str, Rendered, list[Finding], dict]]:
+    """Entry point of a worker process: renderers and their checks, one after the other, each with
+    its stage timings from this process."""
+    done = []
+    for name in names:
+        renderer = REGISTRY[name]
+        job.timings = {}
+        rendered = renderer.run(report, job)
+        findings = []
+        if renderer.checker:
+            with timed(job, f"check-{name}"):
+                findings = renderer.check(rendered)
+        done.append((name, rendered, findings, job.timings))
+    return done

@@ -212,20 +212,30 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
     monkeypatch.setattr(build_module, "Worker", lambda *args: "worker")
     monkeypatch.delenv("IMPACT_REPORT_SERIAL", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.8, 1.0, 1.0))
     cold, warm = ChartPictures(tmp_path / "cold"), ChartPictures(tmp_path / "warm")
     for chart in report.charts.values():
         warm.svg(chart, theme)
 
-    def worker(pictures: ChartPictures) -> bool:
-        return build_module._apart_worker(REGISTRY["pptx"], report, Job(theme, pictures)) == "worker"
+    def idle(share: float) -> None:
+        """The machine's two cores were idle this share of the 100 ticks since the build began."""
+        monkeypatch.setattr(build_module, "cpu_times", lambda: (100 * share, 100.0))
 
+    def worker(pictures: ChartPictures) -> bool:
+        apart = [REGISTRY["pptx"], REGISTRY["web"]]
+        return build_module._apart_worker(apart, report, Job(theme, pictures), (0.0, 0.0)) == "worker"
+
+    idle(0.5)
     assert worker(cold) and worker(warm), "a core is idle"
-    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 2.0))
+    idle(0.2)
     assert worker(cold) and not worker(warm), "with cached charts the worker pays only on an idle core"
-    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 2.0))
+    idle(0.05)
     assert not worker(cold), "no core to spare"
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(build_module, "cpu_times", lambda: None)  # no /proc/stat: the load average
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.8, 1.0, 1.0))
+    assert worker(warm)
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.5, 3.0, 2.0))
+    assert not worker(cold)
+    idle(1.0)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert not worker(cold), "one core"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
@@ -233,6 +243,17 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert not worker(cold)
+
+
+def test_free_cores_are_read_from_the_machine_between_two_moments():
+    since = build_module.cpu_times()
+    assert since is not None and 0 <= since[0] <= since[1]
+    busy_until = time.perf_counter() + 0.4
+    while time.perf_counter() < busy_until:  # this process keeps one core busy meanwhile
+        pass
+    cores = len(os.sched_getaffinity(0))
+    free = build_module.free_cores(since, cores)
+    assert 0 <= free <= cores - 0.5, "the core this test kept busy is not free"
 
 
 def _children(pid: int) -> list[tuple[int, str]]:

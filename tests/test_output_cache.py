@@ -60,8 +60,9 @@ from render.assemble import assemble
 from render.load import load_content
 from render.output_cache import OutputCache
 from render.outputs import REGISTRY
+from render.theme import Theme
 tiny, styles = Path(sys.argv[1]), Path(sys.argv[2])
-print(OutputCache(None).key(REGISTRY["pdf"], assemble(load_content(tiny), styles), styles, None))
+print(OutputCache(None).key(REGISTRY["pdf"], assemble(load_content(tiny), styles), Theme.load(styles), None))
 """
 
 
