@@ -1,0 +1,128 @@
+"""How the build grows with the report: the 2022 content at 1x, 10x and 30x (bench/scale_content.py),
+each built cold (a fresh process, an empty cache) in fresh processes, with the whole build's peak
+memory: the resident memory of the build process and every process it starts (the deck's worker),
+summed at each moment and sampled every 20 ms from /proc, so the peak of all processes together,
+not of each one alone.
+
+    python bench/scale_bench.py [--sizes 1,10,30] [--runs 1] [--content content/2022]
+
+Prints wall and CPU seconds, pages, the peak, and time per page relative to 1x. Issue 10's goals:
+10x content in at most 10x the time and 600 MB; 30x builds without error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def run_build(content: Path, out: Path, cache: Path) -> dict:
+    """One cold build in a fresh process: wall, CPU (with its children), whole-tree peak RSS."""
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "IMPACT_REPORT_CACHE": str(cache)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/impact-report"), "build", str(content), "--out", str(out), "--quiet"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_rss(p) for p in _tree(proc.pid)))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"build of {content} failed ({proc.returncode}):\n{err.decode()[-2000:]}")
+    pdf = next(out.glob("*.pdf"))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = next((int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak / 2**20, "pages": pages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1,10,30")
+    parser.add_argument("--runs", type=int, default=1, help="fresh processes per size (default 1)")
+    parser.add_argument("--content", type=Path, default=ROOT / "content" / "2022")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    print(f"Scale benchmark of {args.content}: cold builds (empty cache), {args.runs} run(s) per size")
+    print(f"  load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    results = {}
+    try:
+        for n in sizes:
+            content = work / f"x{n}" / args.content.name
+            subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "scale_content.py"), str(args.content), str(content), str(n)],
+                check=True,
+                capture_output=True,
+            )
+            runs = [run_build(content, work / f"out{n}", work / "cache") for _ in range(args.runs)]
+            results[n] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            r = results[n]
+            print(
+                f"  {n:>3}x: {r['pages']:>4.0f} pages  wall {r['wall']:7.1f} s  CPU {r['cpu']:7.1f} s  "
+                f"peak (all processes) {r['peak_mb']:6.0f} MB",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if 1 in results:
+        base = results[1]
+        for n, r in results.items():
+            if n != 1:
+                print(
+                    f"  {n}x / 1x: wall {r['wall'] / base['wall']:.2f}x, CPU {r['cpu'] / base['cpu']:.2f}x, "
+                    f"pages {r['pages'] / base['pages']:.1f}x"
+                )
+    print(f"  load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
