@@ -59,11 +59,12 @@ def run_build(content: Path, out: Path, cache: Path) -> dict:
     """One cold build in a fresh process: wall, CPU (with its children), whole-tree peak RSS."""
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
-    env = {**os.environ, "IMPACT_REPORT_CACHE": str(cache)}
+    # This checkout's package, whichever checkout the interpreter's environment was installed from.
+    env = {**os.environ, "IMPACT_REPORT_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/impact-report"), "build", str(content), "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "render.cli", "build", str(content), "--out", str(out), "--quiet"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -85,7 +86,9 @@ def run_build(content: Path, out: Path, cache: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1,10,30")
     parser.add_argument("--runs", type=int, default=1, help="fresh processes per size (default 1)")
     parser.add_argument("--content", type=Path, default=ROOT / "content" / "2022")
@@ -98,11 +101,8 @@ def main() -> None:
     try:
         for n in sizes:
             content = work / f"x{n}" / args.content.name
-            subprocess.run(
-                [sys.executable, str(ROOT / "bench" / "scale_content.py"), str(args.content), str(content), str(n)],
-                check=True,
-                capture_output=True,
-            )
+            scale = [sys.executable, str(ROOT / "bench" / "scale_content.py")]
+            subprocess.run([*scale, str(args.content), str(content), str(n)], check=True, capture_output=True)
             runs = [run_build(content, work / f"out{n}", work / "cache") for _ in range(args.runs)]
             results[n] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             r = results[n]
