@@ -18,6 +18,7 @@ from .errors import ContentError, ContentErrors
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
+from .narrative import compiled_texts_kept_in
 from .output_cache import OutputCache
 from .outputs import REGISTRY, Finding, Job, Rendered, Renderer, file_stem
 from .publish import Output, check_output_dir, publish, recover
@@ -189,7 +190,9 @@ def build(
         with _timed(timings, "load", progress):
             theme = Theme.load(styles_dir)
             content = load_content(Path(content_dir))
-        with _timed(timings, "model", progress):
+        pictures = ChartPictures.at(cache_dir)
+        kept = pictures.folder.parent / "texts" if pictures.folder is not None else None
+        with _timed(timings, "model", progress), compiled_texts_kept_in(kept):
             report = assemble(content, styles_dir)
             check_coverage(report, theme)
             warnings = stale_warnings(
@@ -203,7 +206,7 @@ def build(
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
-        job = Job(theme, ChartPictures.at(cache_dir), pdf_standard, progress, timings)
+        job = Job(theme, pictures, pdf_standard, progress, timings)
         selected = [REGISTRY[name] for name in formats]
         # An output whose every input is as in an earlier build is read back with its findings.
         store = OutputCache(job.pictures.folder.parent / "outputs" if job.pictures.folder else None)
