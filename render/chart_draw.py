@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from functools import cache
 
 import matplotlib
 import matplotlib.style
+import numpy as np
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from PIL import Image
 
 from .chart_layout import Metrics, axes_points, place_axes, value_reach
 from .charts import PDF_WRAP, SLIDE_WRAP, label_lines, wrap_label
@@ -282,9 +286,28 @@ def _draw(
             place_axes(ax, metrics, size, x_side="top", y_va="center")
         else:
             place_axes(ax, metrics, size)
+        if save["format"] == "png":
+            return _png(fig, save["dpi"])
         buffer = io.BytesIO()
         fig.savefig(buffer, **save)
         return buffer.getvalue()
+
+
+def _png(fig: Figure, dpi: float) -> bytes:
+    """The figure as PNG at `dpi`, the pixels savefig writes: RGB when every pixel is opaque (a
+    chart on the theme's background always is), deflated with zlib's run-length strategy, and no
+    metadata but the resolution. About three times faster to encode than savefig's RGBA at zlib's
+    default strategy, which took a third of a slide chart's time, for files a few per cent larger."""
+    fig.dpi = dpi
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+    if rgba[..., 3].min() == 255:
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", dpi=(dpi, dpi), compress_type=zlib.Z_RLE)
+    return buffer.getvalue()
 
 
 def render_svg(chart: Chart, theme: Theme) -> bytes:
@@ -314,5 +337,5 @@ def render_png(
         size=k["slide_font_size"],
         height=height_in or k["slide_height_in"],
         wrap=SLIDE_WRAP,
-        save={"format": "png", "dpi": k["slide_dpi"], "metadata": {"Software": None}},
+        save={"format": "png", "dpi": k["slide_dpi"]},
     )
