@@ -21,9 +21,17 @@ from dataclasses import dataclass
 import matplotlib
 from matplotlib import cbook
 from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.textpath import TextToPath
+
+try:  # matplotlib's cache of text sizes per renderer, which its Text layout reads
+    from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
+except ImportError:  # private, so perhaps gone one day: measure, and let the drawing measure again
+
+    def _text_metrics(renderer, text, prop, ismath, dpi):
+        return renderer.get_text_width_height_descent(text, prop, ismath)
+
 
 LABEL_ROOM = 16 * 72 / 100  # points a value label keeps clear of the plot's end (16 px at 100 dpi)
 
@@ -46,6 +54,7 @@ class Metrics:
 
     def __init__(self, renderer: RendererBase | TextToPath, dpi: float):
         self._renderer = renderer
+        self._dpi = dpi
         self._points = 72 / dpi
         self._props: dict[float, FontProperties] = {}
         self._lines: dict[tuple[str, float], tuple[float, float, float]] = {}
@@ -58,9 +67,15 @@ class Metrics:
 
     @classmethod
     def agg(cls, dpi: float) -> Metrics:
-        """As Agg measures at `dpi`: hinted glyphs (the PNG backend, and the canvas a Figure
-        measures on before it is saved)."""
+        """As Agg measures at `dpi`: hinted glyphs (as a Figure's own canvas measured before it
+        was saved, at the figure's dpi)."""
         return cls(RendererAgg(1, 1, dpi), dpi)
+
+    @classmethod
+    def of_canvas(cls, canvas: FigureCanvasAgg) -> Metrics:
+        """As the Agg canvas that will draw the figure measures, at the figure's dpi: the texts
+        measured here are not measured again when it draws them."""
+        return cls(canvas.get_renderer(), canvas.figure.dpi)
 
     def _prop(self, size: float) -> FontProperties:
         if size not in self._props:
@@ -77,7 +92,7 @@ class Metrics:
             else:
                 math_text = cbook.is_math_text(text)
                 clean = text if math_text else text.replace(r"\$", "$")
-                w, h, d = self._renderer.get_text_width_height_descent(clean, self._prop(size), math_text)
+                w, h, d = _text_metrics(self._renderer, clean, self._prop(size), math_text, self._dpi)
                 p = self._points
                 self._lines[key] = (w * p, (h - d) * p, d * p)
         return self._lines[key]
