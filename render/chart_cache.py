@@ -40,9 +40,9 @@ from .theme import Theme
 FORMAT = b"impact-report chart picture 1\n"
 MAX_ENTRIES = 400  # about 30 MB at the 2022 report's 75 KB a picture; least recently used go first
 # The code a picture's bytes depend on: these modules' source and these distributions' versions
-# (kiwisolver solves the constrained layout).
-DRAWING_MODULES = ("chart_draw.py", "charts.py", "formatting.py", "theme.py")
-DRAWING_DISTRIBUTIONS = ("matplotlib", "seaborn", "pandas", "numpy", "pillow", "kiwisolver")
+# (matplotlib's wheel carries the FreeType that measures and draws the text, Pillow's the zlib).
+DRAWING_MODULES = ("chart_draw.py", "chart_layout.py", "charts.py", "formatting.py", "theme.py")
+DRAWING_DISTRIBUTIONS = ("matplotlib", "numpy", "pillow")
 
 
 def user_cache_dir() -> Path:

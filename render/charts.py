@@ -1,9 +1,8 @@
 """Stage: charts, the model half. Turn a chart declared in report.toml into its numbers and its
 words: the series it draws, its alt text, and the checks on its settings.
 
-Pure data: nothing here imports matplotlib, seaborn or pandas, so binding the model (and every
-command that only needs the model) never pays for plotting libraries. Drawing the picture is
-chart_draw's job.
+Pure data: nothing here imports matplotlib, so binding the model (and every command that only
+needs the model) never pays for the plotting library. Drawing the picture is chart_draw's job.
 """
 
 from __future__ import annotations

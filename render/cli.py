@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-# The build stages (WeasyPrint, Matplotlib, pandas) are imported by the commands that use them:
+# The build stages (WeasyPrint, Matplotlib) are imported by the commands that use them:
 # they take seconds to load, and `check` needs none of them.
 from rich.console import Console
 from rich.markup import escape

@@ -39,7 +39,7 @@ FORMAT = b"impact-report output 1\n"
 MAX_ENTRIES = 12  # a few builds of each output (the PDF about 1 MB, the deck 2 MB, the web 1 MB)
 LIBRARIES = (  # what the outputs' bytes go through besides this package
     "weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools", "brotli", "zopfli",
-    "python-pptx", "lxml", "pillow", "matplotlib", "seaborn", "pandas", "numpy", "kiwisolver",
+    "python-pptx", "lxml", "pillow", "matplotlib", "numpy",
     "jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pikepdf", "pyphen",
 )  # fmt: skip
 SYSTEM_LIBRARIES = ("libpango-1.0.so.0", "libharfbuzz.so.0", "libfontconfig.so.1", "libfreetype.so.6")
