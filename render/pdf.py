@@ -7,6 +7,7 @@ graphics are CSS backgrounds, and headings never skip a level.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,6 +152,10 @@ def render_pdf(
             document = lay(_html(report, theme, source.layout.moved(moves)) if moves else source.html)
             with recording() as record:
                 written = document.write_pdf(pdf_variant=variant)
+            # The laid-out pages (1.5 MB a page) are done with: let them go before the repair and
+            # the checks, which otherwise reach the build's peak memory on top of them.
+            del document
+            gc.collect()
     except FatalURLFetchingError as e:
         raise ContentError(
             theme.styles_dir,

@@ -57,6 +57,18 @@ class Worker:
         except BaseException:
             self.close()
             raise
+        # The reply is read as soon as it comes, so the child can leave then and free its memory
+        # (a big report's deck worker held 300 MB while it waited for the pipe to be read, at
+        # the very moment the PDF took the most).
+        self._reply = b""
+        self._reader = threading.Thread(target=self._read_reply, daemon=True)
+        self._reader.start()
+
+    def _read_reply(self) -> None:
+        try:
+            self._reply = self._proc.stdout.read()
+        except (OSError, ValueError):  # closed by close(): the build no longer wants it
+            pass
 
     @property
     def pid(self) -> int:
@@ -70,7 +82,8 @@ class Worker:
 
     def result(self) -> tuple[Any, float]:
         """The function's return value and its run time in seconds; re-raises its ContentError."""
-        reply = self._proc.stdout.read()
+        self._reader.join()
+        reply = self._reply
         self.close()
         if not reply:
             raise WorkerError(
@@ -87,14 +100,20 @@ class Worker:
 
     def close(self) -> None:
         """Stop the child if it is still running (closing its stdin alone would also end it)."""
-        for stream in (self._proc.stdin, self._proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass  # a broken pipe to a child that already left
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass  # a broken pipe to a child that already left
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.join()  # the child is gone, so its pipe is at its end
+        try:
+            self._proc.stdout.close()
+        except OSError:
+            pass
 
 
 # --- the child's side ---------------------------------------------------------------------------

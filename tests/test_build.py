@@ -199,6 +199,18 @@ def test_a_bug_in_the_worker_arrives_with_its_traceback_and_a_content_mistake_as
     assert mistake.value.path == latin1 and mistake.value.line == 2
 
 
+def test_a_worker_leaves_as_soon_as_it_has_answered_even_with_a_big_reply():
+    """Its reply is read while the build still works on the PDF, so the child's memory is freed
+    then, not held until the build asks for the result."""
+    worker = Worker("os:urandom", 20_000_000)  # far more than a pipe holds
+    deadline = time.monotonic() + 30
+    while worker._proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker._proc.poll() == 0, "the child left before its result was asked for"
+    value, _ = worker.result()
+    assert len(value) == 20_000_000
+
+
 def test_a_worker_whose_build_closes_the_pipe_leaves_by_itself():
     """The guard that works everywhere (the kernel's parent-death signal is Linux only)."""
     worker = Worker("time:sleep", 60)
