@@ -206,6 +206,8 @@ def main() -> None:
                 "cache": str(tmp / "cache"),
                 "root": str(ROOT),
             }
+            # The charts stay cached; the web edition itself is made each time, not read back.
+            shutil.rmtree(tmp / "cache" / "outputs", ignore_errors=True)
             done = subprocess.run(
                 [sys.executable, "-P", "-c", WEB_BUILD, json.dumps(job)],
                 cwd=ROOT,
