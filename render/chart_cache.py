@@ -173,15 +173,23 @@ def write_entry(path: Path, fmt: bytes, data: bytes) -> None:
                 os.unlink(temporary)
 
 
-def prune(folder: Path, keep: int) -> None:
-    """Keep the `keep` most recently used entries, and temporaries (of builds killed while
-    writing) for an hour."""
+def prune(folder: Path, keep: int, max_bytes: int | None = None) -> None:
+    """Keep the `keep` most recently used entries (and no more than max_bytes of them, the newest
+    always), and temporaries (of builds killed while writing) for an hour."""
     try:
-        entries = [(e.stat().st_mtime, e.name, e.path) for e in os.scandir(folder)]
+        entries = [(e.stat(), e.name, e.path) for e in os.scandir(folder)]
     except OSError:
         return
-    pictures = sorted((e for e in entries if not e[1].startswith(".tmp-")), reverse=True)
-    abandoned = [e for e in entries if e[1].startswith(".tmp-") and e[0] < time.time() - 3600]
-    for _, _, path in pictures[keep:] + abandoned:
+    kept = sorted(
+        ((st.st_mtime, st.st_size, p) for st, n, p in entries if not n.startswith(".tmp-")), reverse=True
+    )
+    abandoned = [p for st, n, p in entries if n.startswith(".tmp-") and st.st_mtime < time.time() - 3600]
+    total, cut = 0, min(keep, len(kept))
+    for i, (_, size, _) in enumerate(kept[:cut]):
+        total += size
+        if max_bytes is not None and total > max_bytes and i > 0:
+            cut = i
+            break
+    for path in [p for _, _, p in kept[cut:]] + abandoned:
         with suppress(OSError):  # another build may have removed it first
             os.unlink(path)

@@ -37,6 +37,7 @@ from .theme import Theme
 
 FORMAT = b"impact-report output 1\n"
 MAX_ENTRIES = 12  # a few builds of each output (the PDF about 1 MB, the deck 2 MB, the web 1 MB)
+MAX_BYTES = 256 * 2**20  # a 900-page report's outputs are 30 MB an entry
 LIBRARIES = (  # what the outputs' bytes go through besides this package
     "weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools", "brotli", "zopfli",
     "python-pptx", "lxml", "pillow", "matplotlib", "numpy",
@@ -88,7 +89,7 @@ class OutputCache:
         parts = {"": rendered} if isinstance(rendered, bytes) else rendered
         head = json.dumps({"files": [[n, len(d)] for n, d in parts.items()], "findings": findings})
         write_entry(self.folder / key, FORMAT, head.encode() + b"\n" + b"".join(parts.values()))
-        prune(self.folder, MAX_ENTRIES)
+        prune(self.folder, MAX_ENTRIES, MAX_BYTES)
 
 
 def folder_digest(folder: Path) -> str:

@@ -82,3 +82,17 @@ def test_the_key_is_the_same_in_every_process():
         )
         keys.add(done.stdout.strip())
     assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def test_the_cache_keeps_the_newest_entries_within_its_count_and_size(tmp_path):
+    from render.chart_cache import prune
+
+    for age, name in enumerate("abcdef"):  # a is the newest
+        entry = tmp_path / name
+        entry.write_bytes(b"x" * 100)
+        os.utime(entry, (1_000_000 - age, 1_000_000 - age))
+    prune(tmp_path, keep=4, max_bytes=250)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"], "two entries fit in 250 bytes"
+    (tmp_path / "big").write_bytes(b"x" * 1000)
+    prune(tmp_path, keep=4, max_bytes=250)
+    assert [p.name for p in tmp_path.iterdir()] == ["big"], "the newest is kept even when it alone is over"
