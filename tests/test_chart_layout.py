@@ -20,36 +20,19 @@ from conftest import CONTENT_2022, STYLES
 from render.assemble import assemble
 from render.chart_draw import render_png, render_svg
 from render.charts import build_chart
-from render.errors import ContentError
 from render.load import load_content
-from render.model import DataTable, Field
 from render.settings import ChartSettings
 from render.theme import Theme
+from test_charts import fail, reports
 
 THEME = Theme.load(STYLES)
 SLACK = 0.5  # points: advance widths leave out kerning
 
 
-def _table(rows) -> DataTable:
-    return DataTable(
-        name="reports",
-        title="Reports",
-        description="",
-        source="",
-        fields=(Field("kind", "string", "Kind"), Field("count", "integer", "Reports", unit="reports")),
-        primary_key=("kind",),
-        rows=tuple(rows),
-        path=Path("reports.csv"),
-    )
-
-
 def _chart(rows, **spec):
-    def fail(message: str, key: str) -> ContentError:
-        return ContentError(Path("report.toml"), message, where=key)
-
     settings = ChartSettings(**{"table": "reports", "category": "kind", **spec})
     return build_chart(
-        "c", settings, _table(rows), title="Reports", caption="", author_alt="", note="", fail=fail
+        "c", settings, reports(rows), title="Reports", caption="", author_alt="", note="", fail=fail
     )
 
 
