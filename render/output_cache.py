@@ -62,7 +62,7 @@ class OutputCache:
             h.update(folder_digest(Path(folder)).encode())
         for style, path in sorted(theme.font_files.items()):  # the fonts come from a package
             st = path.stat()
-            h.update(f"{style}={path}:{file_digest(path, st.st_size, st.st_mtime_ns)}\0".encode())
+            h.update(f"{style}={file_digest(path, st.st_size, st.st_mtime_ns)}\0".encode())
         return h.hexdigest()
 
     def get(self, key: str) -> tuple[Rendered, list[Finding]] | None:

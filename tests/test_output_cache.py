@@ -3,6 +3,7 @@ the same bytes as a build that makes them afresh."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -96,3 +97,21 @@ def test_the_cache_keeps_the_newest_entries_within_its_count_and_size(tmp_path):
     (tmp_path / "big").write_bytes(b"x" * 1000)
     prune(tmp_path, keep=4, max_bytes=250)
     assert [p.name for p in tmp_path.iterdir()] == ["big"], "the newest is kept even when it alone is over"
+
+
+def test_the_key_changes_with_a_font_file_the_theme_names(tmp_path):
+    """The fonts live in an installed package, outside the styles folder: their bytes count too."""
+    from render.assemble import assemble
+    from render.load import load_content
+    from render.output_cache import OutputCache
+    from render.theme import Theme
+
+    theme = Theme.load(STYLES)
+    report = assemble(load_content(TINY), STYLES)
+    key = OutputCache(None).key(REGISTRY["pdf"], report, theme, None)
+    copy = tmp_path / "Regular.ttf"
+    copy.write_bytes(theme.font_files["regular"].read_bytes())
+    moved = dataclasses.replace(theme, font_files={**theme.font_files, "regular": copy})
+    assert OutputCache(None).key(REGISTRY["pdf"], report, moved, None) == key, "the same bytes elsewhere"
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    assert OutputCache(None).key(REGISTRY["pdf"], report, moved, None) != key
