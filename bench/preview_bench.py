@@ -26,7 +26,6 @@ import argparse
 import csv
 import http.client
 import io
-import json
 import os
 import re
 import shutil
@@ -38,6 +37,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from build_bench import child  # noqa: E402  (a fresh interpreter, timed: the same helper)
+
 WORDS = "notably clearly plainly largely mostly partly widely deeply firmly fully simply truly".split()
 
 WEB_BUILD = r"""
@@ -208,17 +210,9 @@ def main() -> None:
             }
             # The charts stay cached; the web edition itself is made each time, not read back.
             shutil.rmtree(tmp / "cache" / "outputs", ignore_errors=True)
-            done = subprocess.run(
-                [sys.executable, "-P", "-c", WEB_BUILD, json.dumps(job)],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode:
-                sys.exit(done.stderr)
+            answer, _, _ = child(WEB_BUILD, job)
             if run >= 0:
-                builds.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                builds.append(answer)
 
         preview = Preview(content, tmp / "drafts", tmp / "cache")
         try:

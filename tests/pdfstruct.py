@@ -12,6 +12,19 @@ import pikepdf
 from pypdf import PdfReader
 
 
+def struct_elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every structure element of an open PDF, as pikepdf dictionaries (for the tests that read
+    raw keys: /ID, /Lang, /BBox)."""
+    found, stack = [], [pdf.Root.StructTreeRoot]
+    while stack:
+        kids = stack.pop().get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                found.append(kid)
+                stack.append(kid)
+    return found
+
+
 @dataclass
 class Element:
     role: str

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import STYLES
-from pdfstruct import mcid_texts, structure, text_runs
+from pdfstruct import mcid_texts, struct_elements, structure, text_runs
 from render.text import markdown_to_plain
 from render.theme import Theme
 
@@ -264,16 +264,7 @@ def test_figure_bounding_boxes_are_in_page_points_inside_the_margins(pdf_path):
     margin = Theme.load(STYLES).page.margin_side_in * 72
     with pikepdf.open(pdf_path) as pdf:
         pages = {p.objgen: p for p in pdf.pages}
-        figures = []
-        stack = [pdf.Root.StructTreeRoot]
-        while stack:
-            node = stack.pop()
-            kids = node.get("/K")
-            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    stack.append(kid)
-            if node.get("/S") == "/Figure":
-                figures.append(node)
+        figures = [e for e in struct_elements(pdf) if e.get("/S") == "/Figure"]
         assert figures
         for figure in figures:
             page = pages[figure.Pg.objgen]

@@ -7,7 +7,7 @@ import pikepdf
 import pytest
 
 from conftest import STYLES
-from pdfstruct import mcid_texts, structure, text_runs
+from pdfstruct import mcid_texts, struct_elements, structure, text_runs
 from render.build import build
 from render.tagging import _retag
 
@@ -179,32 +179,14 @@ def test_header_cell_ids_have_an_id_tree(small):
     with pikepdf.open(path) as pdf:
         names = pdf.Root.StructTreeRoot.IDTree.Names
         listed = {str(names[i]) for i in range(0, len(names), 2)}
-        ids = set()
-        stack = [pdf.Root.StructTreeRoot]
-        while stack:
-            node = stack.pop()
-            kids = node.get("/K")
-            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    stack.append(kid)
-                    if "/ID" in kid:
-                        ids.add(str(kid.ID))
+        ids = {str(e.ID) for e in struct_elements(pdf) if "/ID" in e}
     assert ids and ids == listed
 
 
 def test_a_passage_in_another_language_carries_its_language(small):
     _, root, _, texts = small
     with pikepdf.open(small[0]) as pdf:
-        langs = []
-        stack = [pdf.Root.StructTreeRoot]
-        while stack:
-            node = stack.pop()
-            kids = node.get("/K")
-            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                    stack.append(kid)
-                    if "/Lang" in kid:
-                        langs.append(str(kid.Lang))
+        langs = [str(e.Lang) for e in struct_elements(pdf) if "/Lang" in e]
     assert langs == ["es"]
 
 
