@@ -25,15 +25,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
-import time
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
+from .cache_store import file_digest, prune, read_entry, write_entry
 from .model import Chart
 from .theme import Theme
 
@@ -85,7 +83,7 @@ class ChartPictures:
 
     def _get(self, kind: str, chart: Chart, theme: Theme, size: dict) -> bytes:
         path = self._path(kind, chart, theme, size) if self.folder is not None else None
-        if path is not None and (data := read_entry(path)) is not None:
+        if path is not None and (data := read_entry(path, FORMAT)) is not None:
             return data
         from . import chart_draw  # only now: importing the plotting libraries costs about a second
 
@@ -124,12 +122,6 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 @cache
-def file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    """The file's SHA-256, computed once per process for each (path, size, mtime)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@cache
 def _code_version() -> str:
     here = Path(__file__).parent
     h = hashlib.sha256(FORMAT + sys.version.encode())
@@ -141,55 +133,3 @@ def _code_version() -> str:
         except metadata.PackageNotFoundError:
             h.update(f"{dist}=none\0".encode())
     return h.hexdigest()
-
-
-def read_entry(path: Path, fmt: bytes = FORMAT) -> bytes | None:
-    """The entry (a picture) stored at path, or None when missing, unreadable, truncated or corrupt."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    head = len(fmt) + 65  # the format line, then the entry's hex SHA-256 and a newline
-    digest, data = raw[len(fmt) : head - 1], raw[head:]
-    if not raw.startswith(fmt) or hashlib.sha256(data).hexdigest().encode() != digest:
-        return None
-    with suppress(OSError):
-        os.utime(path)  # recently used: pruned last
-    return data
-
-
-def write_entry(path: Path, fmt: bytes, data: bytes) -> None:
-    """Store an entry atomically (temporary file, then rename); never fail the build."""
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(fmt + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary:
-            with suppress(OSError):
-                os.unlink(temporary)
-
-
-def prune(folder: Path, keep: int, max_bytes: int | None = None) -> None:
-    """Keep the `keep` most recently used entries (and no more than max_bytes of them, the newest
-    always), and temporaries (of builds killed while writing) for an hour."""
-    try:
-        entries = [(e.stat(), e.name, e.path) for e in os.scandir(folder)]
-    except OSError:
-        return
-    kept = sorted(
-        ((st.st_mtime, st.st_size, p) for st, n, p in entries if not n.startswith(".tmp-")), reverse=True
-    )
-    abandoned = [p for st, n, p in entries if n.startswith(".tmp-") and st.st_mtime < time.time() - 3600]
-    total, cut = 0, min(keep, len(kept))
-    for i, (_, size, _) in enumerate(kept[:cut]):
-        total += size
-        if max_bytes is not None and total > max_bytes and i > 0:
-            cut = i
-            break
-    for path in [p for _, _, p in kept[cut:]] + abandoned:
-        with suppress(OSError):  # another build may have removed it first
-            os.unlink(path)

@@ -29,8 +29,11 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .chart_cache import FORMAT, MAX_ENTRIES, file_digest, prune, read_entry, write_entry
+from .cache_store import file_digest, prune, read_entry, write_entry
 from .layout import LaidOutReport
+
+FORMAT = b"impact-report flow decision 1\n"
+MAX_ENTRIES = 400  # a few hundred bytes each: the decisions of many versions of every chapter
 
 MAX_PARAGRAPHS = 3  # a figure moves past at most this many paragraphs
 GAP = 0.12  # a page whose bottom eighth (or more) is empty before a pushed figure is worth fixing
@@ -141,7 +144,7 @@ def plan_flow(
         alone = replace(layout, chapters=(chapter,), glance=(), appendix=())
         html = chapter_html(alone)
         path = cache_dir / f"{_flow_key(html, css)}.json" if cache_dir is not None else None
-        stored = read_entry(path) if path is not None else None
+        stored = read_entry(path, FORMAT) if path is not None else None
         if stored is not None:
             decided = json.loads(stored)
         else:

@@ -26,7 +26,7 @@ import jinja2
 import langcodes
 
 from . import formatting
-from .chart_cache import prune, read_entry, write_entry
+from .cache_store import prune, read_entry, write_entry
 from .errors import ContentError, ContentErrors
 from .images import check_image
 from .model import Image

@@ -30,7 +30,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from .chart_cache import file_digest, prune, read_entry, write_entry
+from .cache_store import file_digest, prune, read_entry, write_entry
 from .model import Report
 from .outputs import Finding, Rendered, Renderer
 from .theme import Theme

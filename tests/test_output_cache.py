@@ -86,7 +86,7 @@ def test_the_key_is_the_same_in_every_process():
 
 
 def test_the_cache_keeps_the_newest_entries_within_its_count_and_size(tmp_path):
-    from render.chart_cache import prune
+    from render.cache_store import prune
 
     for age, name in enumerate("abcdef"):  # a is the newest
         entry = tmp_path / name
