@@ -77,7 +77,7 @@ def lay(html):
     return document.render(stylesheets=[sheet], font_config=fonts)
 def alone(layout):
     return _html(report, theme, layout, chapters_only=True)
-moves = plan_flow(source.layout, alone, source.css, lay, Path(args["cache"]) / "flow")
+moves = plan_flow(source.layout, alone, source.css, lay, Path(args["cache"]) / "flow").moves
 html = _html(report, theme, source.layout.moved(moves)) if moves else source.html
 Path(args["html"]).write_text(html, encoding="utf-8")
 Path(args["css"]).write_text(source.css, encoding="utf-8")

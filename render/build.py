@@ -133,6 +133,17 @@ def _apart_worker(
         return None
 
 
+def spare_core(since: tuple[float, float] | None) -> bool:
+    """Whether a short-lived helper process (the flow pass's fork, flow.plan_flow) would have a
+    core to itself: two cores or more, and half a core idle while the content loaded (as for the
+    worker). IMPACT_REPORT_SERIAL=1 says never, =0 always."""
+    forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
+    if forced:
+        return forced == "0"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores >= 2 and free_cores(since, cores) >= 0.5
+
+
 def cpu_times() -> tuple[float, float] | None:
     """(idle, total) time of all the machine's cores so far, in clock ticks, from /proc/stat; None
     where there is no such file."""
@@ -206,7 +217,7 @@ def build(
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
-        job = Job(theme, pictures, pdf_standard, progress, timings)
+        job = Job(theme, pictures, pdf_standard, progress, timings, spare_core=spare_core(since))
         selected = [REGISTRY[name] for name in formats]
         # An output whose every input is as in an earlier build is read back with its findings.
         store = OutputCache(job.pictures.folder.parent / "outputs" if job.pictures.folder else None)

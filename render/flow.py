@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import signal
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
@@ -31,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from .cache_store import file_digest, prune, read_entry, write_entry
 from .layout import LaidOutReport
+from .worker import die_with_parent
 
 FORMAT = b"impact-report flow decision 1\n"
 MAX_ENTRIES = 400  # a few hundred bytes each: the decisions of many versions of every chapter
@@ -127,16 +131,79 @@ def plan_moves(document, layout: LaidOutReport) -> dict[str, int]:
     return moves
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A chapter whose decision is not in the cache: its HTML alone, and where the decision goes."""
+
+    chapter: str  # the chapter's id: its last decision is the guess for the next build
+    alone: LaidOutReport
+    html: str
+    path: Path | None
+
+
+def _decide(pending: _Pending, lay: Callable[[str], object]) -> dict[str, int]:
+    return plan_moves(lay(pending.html), pending.alone)
+
+
+class FlowPlan:
+    """The moves to lay the report out with. When a chapter's decision was guessed (the one it had
+    before a small edit) while a child process decides it, `confirmed()` says the true moves, and
+    the caller lays the report out again only if they differ: a guess changes the time, never the
+    bytes."""
+
+    def __init__(
+        self,
+        moves: dict[str, int],
+        settled: dict[str, int] | None = None,
+        guessed: list[_Pending] | None = None,
+        child: _Child | None = None,
+        lay: Callable[[str], object] | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.moves = moves
+        self._settled, self._guessed, self._child = settled, guessed or [], child
+        self._lay, self._cache_dir = lay, cache_dir
+
+    def confirmed(self) -> dict[str, int]:
+        """The true moves: the guesses checked against the child's decisions (made here instead
+        when the child failed)."""
+        if not self._guessed:
+            return self._settled if self._settled is not None else self.moves
+        found = self._child.result() if self._child else None
+        moves = dict(self._settled or {})
+        for i, pending in enumerate(self._guessed):
+            decided = found.get(str(i)) if found is not None else None
+            if decided is None:
+                decided = _decide(pending, self._lay)
+            _record(pending, decided, self._cache_dir)
+            moves.update(decided)
+        self._guessed, self._settled = [], moves
+        return moves
+
+    def close(self) -> None:
+        """Stop the child if the build ended before asking for it (an error on the way)."""
+        if self._child:
+            self._child.close()
+
+
 def plan_flow(
     layout: LaidOutReport,
     chapter_html: Callable[[LaidOutReport], str],
     css: str,
     lay: Callable[[str], object],
     cache_dir: Path | None,
-) -> dict[str, int]:
+    *,
+    apart: bool = False,
+) -> FlowPlan:
     """plan_moves for every chapter, each from a layout of that chapter alone (chapter_html makes
-    the HTML of a report holding only it), read from cache_dir when laid out before."""
+    the HTML of a report holding only it), read from cache_dir when laid out before.
+
+    With `apart` (a core to spare, and fork), the chapters still to decide are laid out in a
+    forked child process besides this one: after a small edit the child checks the chapter's last
+    decision while this process lays the whole report out with it; otherwise the two share the
+    chapters."""
     moves: dict[str, int] = {}
+    pending: list[_Pending] = []
     for chapter in layout.chapters:
         blocks = [b for s in (chapter.opener, *chapter.sections) for b in s.blocks]
         if not any(b.movable or b.kind == "key-figure" for b in blocks):
@@ -146,14 +213,166 @@ def plan_flow(
         path = cache_dir / f"{_flow_key(html, css)}.json" if cache_dir is not None else None
         stored = read_entry(path, FORMAT) if path is not None else None
         if stored is not None:
-            decided = json.loads(stored)
+            moves.update(json.loads(stored))
         else:
-            decided = plan_moves(lay(html), alone)
-            if path is not None:
-                write_entry(path, FORMAT, json.dumps(decided, sort_keys=True).encode())
-                prune(path.parent, MAX_ENTRIES)
-        moves.update(decided)
-    return moves
+            pending.append(_Pending(chapter.opener.id, alone, html, path))
+    if not pending:
+        return FlowPlan(moves)
+    if apart:
+        guesses = _guesses(pending, cache_dir)
+        if guesses is not None:
+            child = _Child.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)})
+            if child is not None:
+                guessed = dict(moves)
+                for guess in guesses:
+                    guessed.update(guess)
+                return FlowPlan(guessed, moves, pending, child, lay, cache_dir)
+    theirs: list[_Pending] = []
+    if apart and len(pending) > 1:
+        # The biggest chapters first, each to the side with less to lay out so far.
+        ours_size = theirs_size = 0
+        for p in sorted(pending, key=lambda p: -len(p.html)):
+            if theirs_size < ours_size:
+                theirs.append(p)
+                theirs_size += len(p.html)
+            else:
+                ours_size += len(p.html)
+    child = _Child.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(theirs)}) if theirs else None
+    if child is None:
+        theirs = []
+    theirs_ids = {id(p) for p in theirs}
+    try:
+        decided = {id(p): _decide(p, lay) for p in pending if id(p) not in theirs_ids}
+        found = (child.result() if child else None) or {}
+    finally:
+        if child:
+            child.close()
+    for i, p in enumerate(theirs):
+        got = found.get(str(i))
+        decided[id(p)] = got if got is not None else _decide(p, lay)
+    for p in pending:  # in the chapters' order, whoever decided them
+        _record(p, decided[id(p)], cache_dir)
+        moves.update(decided[id(p)])
+    return FlowPlan(moves)
+
+
+# A chapter's last decision is guessed for its next build only when its blocks are the same and
+# their HTML differs by fewer characters than this in all (about a line of text): a wrong guess
+# costs a whole layout (3 s for 2022), a right one saves the chapter's own (0.6 s).
+GUESS_WITHIN = 120
+HINT = b"impact-report flow hint 1\n"
+
+
+def _shape(alone: LaidOutReport) -> list[list]:
+    return [
+        [b.flow, b.kind, len(b.html)]
+        for s in (alone.chapters[0].opener, *alone.chapters[0].sections)
+        for b in s.blocks
+    ]
+
+
+def _hint_path(cache_dir: Path, chapter: str) -> Path:
+    return cache_dir / f"hint-{hashlib.sha256(chapter.encode()).hexdigest()[:32]}.json"
+
+
+def _guesses(pending: list[_Pending], cache_dir: Path | None) -> list[dict[str, int]] | None:
+    """Each pending chapter's last decision, if every one of them has one from a version of the
+    chapter that differs only a little; else None."""
+    if cache_dir is None:
+        return None
+    guesses = []
+    for p in pending:
+        stored = read_entry(_hint_path(cache_dir, p.chapter), HINT)
+        hint = json.loads(stored) if stored is not None else None
+        shape = _shape(p.alone)
+        if (
+            hint is None
+            or len(hint["shape"]) != len(shape)
+            or any(a[:2] != b[:2] for a, b in zip(hint["shape"], shape))
+            or sum(abs(a[2] - b[2]) for a, b in zip(hint["shape"], shape)) > GUESS_WITHIN
+        ):
+            return None
+        guesses.append(hint["moves"])
+    return guesses
+
+
+def _record(pending: _Pending, decided: dict[str, int], cache_dir: Path | None) -> None:
+    """Keep a decision under its chapter's key, and as the guess for the chapter's next version."""
+    if pending.path is None or cache_dir is None:
+        return
+    write_entry(pending.path, FORMAT, json.dumps(decided, sort_keys=True).encode())
+    hint = {"shape": _shape(pending.alone), "moves": decided}
+    write_entry(_hint_path(cache_dir, pending.chapter), HINT, json.dumps(hint, sort_keys=True).encode())
+    prune(cache_dir, MAX_ENTRIES)
+
+
+class _Child:
+    """A forked copy of this process computing a JSON-able result and sending it down a pipe.
+
+    A fork, not a worker: the child starts at once with everything this process has loaded (the
+    fonts, the stylesheet, WeasyPrint) instead of importing it all again. It prints nothing, dies
+    with its parent, and leaves with os._exit, so it runs none of the parent's exit handlers and
+    flushes none of its buffers. Any failure in it only makes the parent do the work itself."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self._fd = pid, fd
+
+    @classmethod
+    def start(cls, work: Callable[[], dict]) -> _Child | None:
+        if not hasattr(os, "fork"):
+            return None
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return None
+        if pid == 0:  # the child
+            status = 1
+            try:
+                os.close(read)
+                die_with_parent()
+                quiet = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(quiet, 1)
+                os.dup2(quiet, 2)
+                data = json.dumps(work()).encode()
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        return cls(pid, read)
+
+    def result(self) -> dict | None:
+        """The child's result (waiting for it), or None when it failed."""
+        if self._fd is None:
+            return None
+        with os.fdopen(self._fd, "rb") as f:
+            data = f.read()
+        self._fd = None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status != 0:
+            return None
+        try:
+            found = json.loads(data)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def close(self) -> None:
+        if self.pid is not None:
+            with suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        if self._fd is not None:
+            with suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
 
 def _flow_key(html: str, css: str) -> str:

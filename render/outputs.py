@@ -35,6 +35,7 @@ class Job:
     pdf_standard: str | None = None
     progress: Callable[[str], None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    spare_core: bool = False  # another core is free for a helper process (build.spare_core)
 
 
 @dataclass(frozen=True)

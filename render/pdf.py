@@ -121,10 +121,11 @@ def render_pdf(
     source: PdfSource,
     pdf_standard: str | None = None,
     flow_cache: Path | None = None,
+    apart: bool = False,
 ) -> bytes:
     """Let figures that would leave a half-empty page move past a paragraph or two of their own
-    section (decided chapter by chapter, each decision kept in flow_cache), lay the report out,
-    then write the tagged PDF."""
+    section (decided chapter by chapter, each decision kept in flow_cache; with `apart`, partly
+    in a forked child process: flow.plan_flow), lay the report out, then write the tagged PDF."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     standard = pdf_standard or report.meta.pdf_standard
@@ -138,18 +139,29 @@ def render_pdf(
         ):
             stylesheet = weasyprint.CSS(string=source.css, font_config=fonts, url_fetcher=fetcher)
 
+            def final_html(moves: dict[str, int]) -> str:
+                return _html(report, theme, source.layout.moved(moves)) if moves else source.html
+
             def lay(html: str):
                 document = weasyprint.HTML(string=html, base_url=str(theme.styles_dir), url_fetcher=fetcher)
                 return document.render(stylesheets=[stylesheet], font_config=fonts, pdf_variant=variant)
 
-            moves = plan_flow(
+            plan = plan_flow(
                 source.layout,
                 lambda alone: _html(report, theme, alone, chapters_only=True),
                 source.css,
                 lay,
                 flow_cache,
+                apart=apart,
             )
-            document = lay(_html(report, theme, source.layout.moved(moves)) if moves else source.html)
+            try:
+                guessed = plan.moves
+                document = lay(final_html(guessed))
+                moves = plan.confirmed()
+                if moves != guessed:  # a guessed decision was wrong: lay out with the true ones
+                    document = lay(final_html(moves))
+            finally:
+                plan.close()
             with recording() as record:
                 written = document.write_pdf(pdf_variant=variant)
             # The laid-out pages (1.5 MB a page) are done with: let them go before the repair and
@@ -192,4 +204,4 @@ def render(report: Report, job: Job) -> bytes:
         source = render_html(report, job.theme, svgs)
     with timed(job, "pdf"):
         flow_cache = job.pictures.folder.parent / "flow" if job.pictures.folder is not None else None
-        return render_pdf(report, job.theme, source, job.pdf_standard, flow_cache)
+        return render_pdf(report, job.theme, source, job.pdf_standard, flow_cache, job.spare_core)

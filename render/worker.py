@@ -137,7 +137,7 @@ def _exit_when_parent_goes(fd: int) -> None:
     os._exit(1)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the parent dies: a second guard beside the pipe.
 
     The signal comes when the parent *thread* that started us ends; the build waits for our result
@@ -155,7 +155,7 @@ def _die_with_parent() -> None:
 
 
 def main() -> None:
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     try:
         (size,) = _LENGTH.unpack(_read_exactly(0, _LENGTH.size))

@@ -5,12 +5,16 @@ same bytes as a clean one."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from conftest import STYLES
+from render import flow as flow_module
 from render.build import build
 from render.chart_cache import ChartPictures
 from render.flow import plan_flow, plan_moves
@@ -35,11 +39,17 @@ def test_each_chapter_alone_breaks_as_it_does_in_the_whole_2022_report(report):
     source = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at("user")))
     lay = _lay(source, theme)
     whole = plan_moves(lay(source.html), source.layout)
-    by_chapter = plan_flow(
-        source.layout, lambda alone: _html(report, theme, alone, chapters_only=True), source.css, lay, None
-    )
+    alone = lambda layout: _html(report, theme, layout, chapters_only=True)  # noqa: E731
+    by_chapter = plan_flow(source.layout, alone, source.css, lay, None).moves
     assert whole, "the 2022 report has figures to move: the comparison means something"
     assert by_chapter == whole
+    # Shared with a forked child: the same decisions, and the child laid out some of the chapters.
+    here: list[str] = []
+    shared = plan_flow(
+        source.layout, alone, source.css, lambda html: here.append(html) or lay(html), None, apart=True
+    )
+    assert shared.moves == whole
+    assert 1 <= len(here) < 3, "this process laid out some of the three chapters, the child the others"
 
 
 def _counting(monkeypatch) -> list[int]:
@@ -78,6 +88,7 @@ def _tiny_with_a_pushed_chart(tiny_content):
 def test_an_unchanged_report_is_laid_out_once_and_an_edit_relays_its_chapter(
     tiny_content, tmp_path, monkeypatch
 ):
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")  # every layout in this process, to count them
     cases = _tiny_with_a_pushed_chart(tiny_content)
     cache = tmp_path / "cache"
     clean = build(tiny_content, tmp_path / "clean", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
@@ -106,3 +117,61 @@ def test_an_unchanged_report_is_laid_out_once_and_an_edit_relays_its_chapter(
     calls.clear()
     build(tiny_content, tmp_path / "edited-clean", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
     assert (tmp_path / "edited" / PDF).read_bytes() == (tmp_path / "edited-clean" / PDF).read_bytes()
+
+
+def test_after_a_small_edit_the_last_decision_is_checked_in_a_child_while_the_report_is_laid_out(
+    tiny_content, tmp_path, monkeypatch
+):
+    """With a core to spare, the edited chapter's last decision is guessed and a forked child
+    checks it: this process lays the report out once. A wrong guess costs a second layout, a
+    failed child the chapter's own; the bytes are a clean build's every time."""
+    cases = _tiny_with_a_pushed_chart(tiny_content)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+    build(tiny_content, tmp_path / "first", styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+    hint = flow_module._hint_path(cache / "flow", "cases")
+    assert hint.exists(), "the chapter with a chart keeps its decision as the next guess"
+
+    def edit_and_build(old: str, new: str, name: str) -> int:
+        cases.write_text(cases.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        shutil.rmtree(cache / "outputs", ignore_errors=True)
+        calls = _counting(monkeypatch)
+        build(tiny_content, tmp_path / name, styles_dir=STYLES, formats=("pdf",), cache_dir=cache)
+        monkeypatch.undo()
+        monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+        build(tiny_content, tmp_path / f"{name}-clean", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+        assert (tmp_path / name / PDF).read_bytes() == (tmp_path / f"{name}-clean" / PDF).read_bytes(), name
+        return len(calls)
+
+    assert edit_and_build("fills the page", "fills this page", "guessed") == 1, "the whole report, once"
+
+    # A wrong guess (the hint says the chart moves past a paragraph; it stays): laid out again.
+    raw = hint.read_bytes()
+    head, _, data = raw.partition(b"\n")
+    digest, _, data = data.partition(b"\n")
+    wrong = json.loads(data)
+    assert wrong["moves"] == {}, "the chart stays where it is written"
+    kinds = [kind for _, kind, _ in wrong["shape"]]
+    chart = wrong["shape"][kinds.index("chart")][0]
+    wrong["moves"] = {chart: 1}
+    body = json.dumps(wrong, sort_keys=True).encode()
+    hint.write_bytes(head + b"\n" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    assert edit_and_build("fills this page", "fills that page", "wrong") == 2, "guess, then the truth"
+
+    # A child that fails: this process decides the chapter itself.
+    parent = os.getpid()
+    real = flow_module._decide
+
+    def failing_in_the_child(pending, lay):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(pending, lay)
+
+    monkeypatch.setattr(flow_module, "_decide", failing_in_the_child)
+    assert edit_and_build("fills that page", "fills a page", "failed") == 2, "the whole report, the chapter"
+    monkeypatch.undo()
+
+    # A bigger edit is not guessed: the chapter is laid out alone first.
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+    longer = "A sentence that fills the page so the chart below has to wait for the next one. " * 3
+    assert edit_and_build("\n\n{{ chart", f"\n\n{longer}\n\n{{{{ chart", "bigger") == 2
