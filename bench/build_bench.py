@@ -282,23 +282,24 @@ def main() -> None:
             ratio("edit", base, f"one-word edit / {base}")
             ratio("warm", base, f"warm full build / {base}")
 
-        if "cold" in results:
-            cold = [r[0] for r in results["cold"]]
+        for name, title in (("cold", "Cold full build"), ("edit", "One-word edit")):
+            if name not in results:
+                continue
+            runs = [r[0] for r in results[name]]
             print()
-            print(
-                "  Cold full build by stage (medians; the deck's is the worker's own time when it ran there):"
-            )
-            print(f"    {'imports':<10} {summary([r['import'] for r in cold])}")
-            stages = dict.fromkeys(stage for r in cold for stage in r["stages"])
+            print(f"  {title} by stage (medians; the deck's is the worker's own time when it ran there):")
+            print(f"    {'imports':<10} {summary([r['import'] for r in runs])}")
+            stages = dict.fromkeys(stage for r in runs for stage in r["stages"])
             for stage in stages:  # a stage that ran in the worker in some runs is missing from those
-                times = [r["stages"][stage] for r in cold if stage in r["stages"]]
+                times = [r["stages"][stage] for r in runs if stage in r["stages"]]
                 print(f"    {stage:<10} {summary(times)}  (n={len(times)})")
             print(
-                f"    peak RSS {statistics.median(r['peak_mb'] for r in cold):.0f} MB main process, "
-                f"{statistics.median(r['worker_peak_mb'] for r in cold):.0f} MB largest child"
+                f"    peak RSS {statistics.median(r['peak_mb'] for r in runs):.0f} MB main process, "
+                f"{statistics.median(r['worker_peak_mb'] for r in runs):.0f} MB largest child"
             )
-            pages, slides = count_outputs(Path(build_args("cold", args.runs - 1)["out"]))
-            print(f"    {pages} PDF pages, {slides} slides")
+            if name == "cold":
+                pages, slides = count_outputs(Path(build_args("cold", args.runs - 1)["out"]))
+                print(f"    {pages} PDF pages, {slides} slides")
         if "edit" in results:
             print(f"  One-word edit: {edit.first} replaced by a new word each run")
         print()
