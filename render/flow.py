@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import signal
 import sys
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
@@ -33,8 +30,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .cache_store import file_digest, prune, read_entry, write_entry
+from .forked import Forked
 from .layout import LaidOutReport
-from .worker import die_with_parent
 
 FORMAT = b"impact-report flow decision 1\n"
 MAX_ENTRIES = 400  # a few hundred bytes each: the decisions of many versions of every chapter
@@ -156,7 +153,7 @@ class FlowPlan:
         moves: dict[str, int],
         settled: dict[str, int] | None = None,
         guessed: list[_Pending] | None = None,
-        child: _Child | None = None,
+        child: Forked | None = None,
         lay: Callable[[str], object] | None = None,
         cache_dir: Path | None = None,
     ) -> None:
@@ -221,7 +218,7 @@ def plan_flow(
     if apart:
         guesses = _guesses(pending, cache_dir)
         if guesses is not None:
-            child = _Child.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)})
+            child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)})
             if child is not None:
                 guessed = dict(moves)
                 for guess in guesses:
@@ -237,7 +234,7 @@ def plan_flow(
                 theirs_size += len(p.html)
             else:
                 ours_size += len(p.html)
-    child = _Child.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(theirs)}) if theirs else None
+    child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(theirs)}) if theirs else None
     if child is None:
         theirs = []
     theirs_ids = {id(p) for p in theirs}
@@ -304,75 +301,6 @@ def _record(pending: _Pending, decided: dict[str, int], cache_dir: Path | None) 
     hint = {"shape": _shape(pending.alone), "moves": decided}
     write_entry(_hint_path(cache_dir, pending.chapter), HINT, json.dumps(hint, sort_keys=True).encode())
     prune(cache_dir, MAX_ENTRIES)
-
-
-class _Child:
-    """A forked copy of this process computing a JSON-able result and sending it down a pipe.
-
-    A fork, not a worker: the child starts at once with everything this process has loaded (the
-    fonts, the stylesheet, WeasyPrint) instead of importing it all again. It prints nothing, dies
-    with its parent, and leaves with os._exit, so it runs none of the parent's exit handlers and
-    flushes none of its buffers. Any failure in it only makes the parent do the work itself."""
-
-    def __init__(self, pid: int, fd: int) -> None:
-        self.pid, self._fd = pid, fd
-
-    @classmethod
-    def start(cls, work: Callable[[], dict]) -> _Child | None:
-        if not hasattr(os, "fork"):
-            return None
-        read, write = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return None
-        if pid == 0:  # the child
-            status = 1
-            try:
-                os.close(read)
-                die_with_parent()
-                quiet = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(quiet, 1)
-                os.dup2(quiet, 2)
-                data = json.dumps(work()).encode()
-                with os.fdopen(write, "wb") as out:
-                    out.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        return cls(pid, read)
-
-    def result(self) -> dict | None:
-        """The child's result (waiting for it), or None when it failed."""
-        if self._fd is None:
-            return None
-        with os.fdopen(self._fd, "rb") as f:
-            data = f.read()
-        self._fd = None
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if status != 0:
-            return None
-        try:
-            found = json.loads(data)
-        except ValueError:
-            return None
-        return found if isinstance(found, dict) else None
-
-    def close(self) -> None:
-        if self.pid is not None:
-            with suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with suppress(OSError):
-                os.waitpid(self.pid, 0)
-            self.pid = None
-        if self._fd is not None:
-            with suppress(OSError):
-                os.close(self._fd)
-            self._fd = None
 
 
 def _flow_key(html: str, css: str) -> str:

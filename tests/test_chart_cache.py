@@ -174,3 +174,36 @@ def test_binding_the_model_imports_no_plotting_library():
 def _no_user_cache(monkeypatch, tmp_path):
     """Whatever a test here forgets to pass, nothing lands in the user's real cache."""
     monkeypatch.setenv("IMPACT_REPORT_CACHE", str(tmp_path / "user-cache"))
+
+
+def test_charts_drawn_half_in_a_forked_child_are_the_same_bytes(report, monkeypatch, tmp_path):
+    """With a core to spare the PDF's charts are shared with a forked child: the same pictures,
+    and this process draws only some of them. A child that fails leaves them all to this one."""
+    from render.pdf import chart_svgs
+
+    theme = Theme.load(STYLES)
+    alone = chart_svgs(report, theme, ChartPictures(None))
+    drawn_here: list[str] = []
+    real = chart_draw.render_svg
+    parent = os.getpid()
+
+    def counting(chart, *args, **kwargs):
+        if os.getpid() == parent:
+            drawn_here.append(chart.id)
+        return real(chart, *args, **kwargs)
+
+    monkeypatch.setattr(chart_draw, "render_svg", counting)
+    shared = chart_svgs(report, theme, ChartPictures(tmp_path / "charts"), apart=True)
+    assert shared == alone
+    assert 0 < len(drawn_here) <= len(alone) // 2 + 1, "the child drew the others"
+    assert len(entries(tmp_path)) == len(alone), "the child's pictures are in the cache too"
+
+    def failing_in_the_child(chart, *args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return counting(chart, *args, **kwargs)
+
+    monkeypatch.setattr(chart_draw, "render_svg", failing_in_the_child)
+    drawn_here.clear()
+    assert chart_svgs(report, theme, ChartPictures(None), apart=True) == alone
+    assert len(drawn_here) == len(alone)

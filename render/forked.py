@@ -1,0 +1,86 @@
+"""A forked copy of this process doing one piece of the build's work beside it.
+
+A fork, not a worker (worker.py): the child starts at once with everything this process has
+loaded (WeasyPrint, the fonts and the stylesheet, matplotlib, the model) instead of importing and
+unpickling it all again, which is what makes work of half a second worth handing over. It prints
+nothing, dies with its parent, and leaves with os._exit, so it runs none of the parent's exit
+handlers and flushes none of its buffers. Any failure in it only makes the parent do the work
+itself: a result comes back, or None.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from .worker import die_with_parent
+
+
+class Forked:
+    """`work()` running in a forked child; `result()` waits for its return value."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid: int | None = pid
+        self._fd: int | None = fd
+
+    @classmethod
+    def start(cls, work: Callable[[], Any]) -> Forked | None:
+        """The child doing `work`, or None where this process cannot fork."""
+        if not hasattr(os, "fork"):
+            return None
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return None
+        if pid == 0:  # the child
+            status = 1
+            try:
+                os.close(read)
+                die_with_parent()
+                quiet = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(quiet, 1)
+                os.dup2(quiet, 2)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        return cls(pid, read)
+
+    def result(self) -> Any | None:
+        """The child's result (waiting for it), or None when it failed."""
+        if self._fd is None or self.pid is None:
+            return None
+        with os.fdopen(self._fd, "rb") as f:
+            data = f.read()
+        self._fd = None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status != 0:
+            return None
+        try:
+            return pickle.loads(data)  # our own child's bytes, through our own pipe
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        """Stop the child if it still runs (the parent gave up on it, or failed first)."""
+        if self.pid is not None:
+            with suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        if self._fd is not None:
+            with suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
