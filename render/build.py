@@ -121,7 +121,7 @@ def _apart_worker(
     if forced:
         use = forced == "0"
     else:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = _cores()
         drawing = not all(job.pictures.has_svg(chart, job.theme) for chart in report.charts.values())
         use = cores >= 2 and free_cores(since, cores) >= (0.25 if drawing else 0.5)
     if not use:
@@ -140,8 +140,13 @@ def spare_core(since: tuple[float, float] | None) -> bool:
     forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
     if forced:
         return forced == "0"
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = _cores()
     return cores >= 2 and free_cores(since, cores) >= 0.5
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def cpu_times() -> tuple[float, float] | None:
@@ -233,6 +238,7 @@ def build(
         # while this one writes the PDF, when a core is free for them.
         apart = [r for r in todo if r.may_run_apart] if any(not r.may_run_apart for r in todo) else []
         worker = _apart_worker(apart, report, job, since) if apart else None
+        job.share_core = job.spare_core and (worker is None or _cores() >= 3)
         try:
             for renderer in todo:
                 if worker is None or renderer not in apart:

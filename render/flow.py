@@ -190,15 +190,16 @@ def plan_flow(
     lay: Callable[[str], object],
     cache_dir: Path | None,
     *,
-    apart: bool = False,
+    guess: bool = False,
+    share: bool = False,
 ) -> FlowPlan:
     """plan_moves for every chapter, each from a layout of that chapter alone (chapter_html makes
     the HTML of a report holding only it), read from cache_dir when laid out before.
 
-    With `apart` (a core to spare, and fork), the chapters still to decide are laid out in a
-    forked child process besides this one: after a small edit the child checks the chapter's last
-    decision while this process lays the whole report out with it; otherwise the two share the
-    chapters."""
+    With a core to spare, chapters still to decide are laid out in a forked child process beside
+    this one (forked.py): with `guess`, after a small edit, the child checks each chapter's last
+    decision while this process lays the whole report out with it; with `share`, the two share
+    the chapters to decide."""
     moves: dict[str, int] = {}
     pending: list[_Pending] = []
     for chapter in layout.chapters:
@@ -215,7 +216,7 @@ def plan_flow(
             pending.append(_Pending(chapter.opener.id, alone, html, path))
     if not pending:
         return FlowPlan(moves)
-    if apart:
+    if guess:
         guesses = _guesses(pending, cache_dir)
         if guesses is not None:
             child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)})
@@ -225,7 +226,7 @@ def plan_flow(
                     guessed.update(guess)
                 return FlowPlan(guessed, moves, pending, child, lay, cache_dir)
     theirs: list[_Pending] = []
-    if apart and len(pending) > 1:
+    if share and len(pending) > 1:
         # The biggest chapters first, each to the side with less to lay out so far.
         ours_size = theirs_size = 0
         for p in sorted(pending, key=lambda p: -len(p.html)):

@@ -35,7 +35,12 @@ class Job:
     pdf_standard: str | None = None
     progress: Callable[[str], None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    spare_core: bool = False  # another core is free for a helper process (build.spare_core)
+    # A core is free (build.spare_core) for a short forked helper that saves this process a
+    # layout: flow.py's check of a guessed decision.
+    spare_core: bool = False
+    # ... and free for sharing whole stages with a forked child (the charts, the flow pass): no
+    # deck worker holds it. On two cores with the worker busy, a third process only slows all.
+    share_core: bool = False
 
 
 @dataclass(frozen=True)

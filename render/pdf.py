@@ -122,11 +122,13 @@ def render_pdf(
     source: PdfSource,
     pdf_standard: str | None = None,
     flow_cache: Path | None = None,
-    apart: bool = False,
+    *,
+    guess: bool = False,
+    share: bool = False,
 ) -> bytes:
     """Let figures that would leave a half-empty page move past a paragraph or two of their own
-    section (decided chapter by chapter, each decision kept in flow_cache; with `apart`, partly
-    in a forked child process: flow.plan_flow), lay the report out, then write the tagged PDF."""
+    section (decided chapter by chapter, each decision kept in flow_cache, partly in a forked
+    child with `guess` or `share`: flow.plan_flow), lay the report out, then write the tagged PDF."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     standard = pdf_standard or report.meta.pdf_standard
@@ -153,7 +155,8 @@ def render_pdf(
                 source.css,
                 lay,
                 flow_cache,
-                apart=apart,
+                guess=guess,
+                share=share,
             )
             try:
                 guessed = plan.moves
@@ -220,9 +223,17 @@ def chart_svgs(
 def render(report: Report, job: Job) -> bytes:
     """The PDF renderer (outputs.py): charts, then the laid-out HTML, then the tagged PDF."""
     with timed(job, "charts"):
-        svgs = chart_svgs(report, job.theme, job.pictures, apart=job.spare_core)
+        svgs = chart_svgs(report, job.theme, job.pictures, apart=job.share_core)
     with timed(job, "html"):
         source = render_html(report, job.theme, svgs)
     with timed(job, "pdf"):
         flow_cache = job.pictures.folder.parent / "flow" if job.pictures.folder is not None else None
-        return render_pdf(report, job.theme, source, job.pdf_standard, flow_cache, job.spare_core)
+        return render_pdf(
+            report,
+            job.theme,
+            source,
+            job.pdf_standard,
+            flow_cache,
+            guess=job.spare_core,
+            share=job.share_core,
+        )

@@ -257,6 +257,32 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
     assert not worker(cold)
 
 
+def test_forked_helpers_share_work_only_where_no_worker_holds_the_spare_core(tmp_path, monkeypatch):
+    """A forked child checking a guessed flow decision saves the PDF a layout, so it runs whenever
+    a core is free; children sharing the charts and the flow pass only when the deck's worker is
+    not running on that core (two cores), else three processes slow them all."""
+    from render import pdf as pdf_module
+
+    seen: list[tuple[bool, bool]] = []
+    real = pdf_module.render_pdf
+
+    def recording(*args, guess, share, **kwargs):
+        seen.append((guess, share))
+        return real(*args, guess=guess, share=share, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "render_pdf", recording)
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")  # a core to spare, and the deck's worker
+    cases = [({0, 1}, ("pdf", "pptx"), (True, False)), ({0, 1}, ("pdf",), (True, True))]
+    cases += [({0, 1, 2, 3}, ("pdf", "pptx"), (True, True))]
+    for i, (cores, formats, expected) in enumerate(cases):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, cores=cores: cores)
+        build(TINY, tmp_path / f"out{i}", styles_dir=STYLES, formats=formats, cache_dir=None)
+        assert seen[-1] == expected, (cores, formats)
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
+    build(TINY, tmp_path / "serial", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+    assert seen[-1] == (False, False)
+
+
 def test_free_cores_are_read_from_the_machine_between_two_moments():
     since = build_module.cpu_times()
     assert since is not None and 0 <= since[0] <= since[1]

@@ -46,7 +46,7 @@ def test_each_chapter_alone_breaks_as_it_does_in_the_whole_2022_report(report):
     # Shared with a forked child: the same decisions, and the child laid out some of the chapters.
     here: list[str] = []
     shared = plan_flow(
-        source.layout, alone, source.css, lambda html: here.append(html) or lay(html), None, apart=True
+        source.layout, alone, source.css, lambda html: here.append(html) or lay(html), None, share=True
     )
     assert shared.moves == whole
     assert 1 <= len(here) < 3, "this process laid out some of the three chapters, the child the others"
