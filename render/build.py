@@ -15,15 +15,15 @@ from .assemble import assemble
 from .chart_cache import ChartPictures
 from .coverage import check_coverage
 from .errors import ContentError, ContentErrors
+from .forked import Forked
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
 from .narrative import compiled_texts_kept_in
 from .output_cache import OutputCache
-from .outputs import REGISTRY, Finding, Job, Rendered, Renderer, file_stem
+from .outputs import REGISTRY, Finding, Job, Rendered, Renderer, file_stem, run_apart
 from .publish import Output, check_output_dir, publish, recover
 from .theme import Theme
-from .worker import Worker
 from .years import stale_warnings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -101,36 +101,40 @@ def _timed(timings: dict[str, float], stage: str, progress: Callable[[str], None
     timings[stage] = time.perf_counter() - start
 
 
-def _apart_worker(
-    renderers: list[Renderer], report: Report, job: Job, since: tuple[float, float] | None
-) -> Worker | None:
-    """The renderers that may run apart (the deck, the web edition) in a child process while this
-    one writes the PDF, when that pays; None to render them here afterwards.
+def _use_worker(report: Report, job: Job, since: tuple[float, float] | None) -> bool:
+    """Whether the renderers that may run apart (the deck, the web edition) should render in a
+    forked child while this process writes the PDF (start_apart); else here, afterwards.
 
-    The worker costs 0.7-2.4 CPU-seconds of imports and pickling, and takes the deck's and the web
-    edition's time (about 2.5 s with cached charts, 5 s drawing them) off the critical path only
-    if another core has room for it. Measured on 2 cores with content/2022, worker / in-process
-    wall time: 0.75 at load 1.3-2.3 with charts to draw (issue 10); 1.15-1.21 with charts to draw
-    and 1.02-1.09 with charts cached at load 3.1-5.7. Room is judged from how idle the machine's
-    cores were while this build read and bound its content (`since`: /proc/stat then), which a
-    one-minute load average, raised by this very build's previous runs, cannot say: a worker when
-    a quarter of a core was free and charts are to be drawn, half a core with every chart cached.
-    IMPACT_REPORT_SERIAL=1 always renders here, =0 always in the worker.
+    The child costs little (a fork: nothing imported or pickled again, only its result pickled
+    back) but takes the deck's and the web edition's time (about 2.5 s with cached charts, 5 s
+    drawing them) off the critical path only if another core has room for it. Room is judged
+    from how idle the machine's cores were while this build read and bound its content (`since`:
+    /proc/stat then), which a one-minute load average, raised by this very build's previous runs,
+    cannot say: a worker when a quarter of a core was free and charts are to be drawn, half a
+    core with every chart cached. IMPACT_REPORT_SERIAL=1 always renders here, =0 always apart.
     """
     forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
     if forced:
-        use = forced == "0"
-    else:
-        cores = _cores()
-        drawing = not all(job.pictures.has_svg(chart, job.theme) for chart in report.charts.values())
-        use = cores >= 2 and free_cores(since, cores) >= (0.25 if drawing else 0.5)
-    if not use:
-        return None
-    try:
-        quiet = Job(job.theme, job.pictures, job.pdf_standard)  # a callback does not cross processes
-        return Worker("render.outputs:run_apart", [r.name for r in renderers], report, quiet)
-    except OSError:
-        return None
+        return forced == "0"
+    cores = _cores()
+    drawing = not all(job.pictures.has_svg(chart, job.theme) for chart in report.charts.values())
+    return cores >= 2 and free_cores(since, cores) >= (0.25 if drawing else 0.5)
+
+
+def start_apart(
+    renderers: list[Renderer], report: Report, job: Job, environ: dict[str, str]
+) -> Forked | None:
+    """The renderers, rendered and checked in a forked child (outputs.run_apart), or None where
+    this process cannot fork. The child gets the environment as the build found it: the PDF
+    pins SOURCE_DATE_EPOCH while it writes, and the deck must not see that."""
+    quiet = Job(job.theme, job.pictures, job.pdf_standard)  # no callbacks: the child tells nothing
+
+    def work() -> list[tuple[str, Rendered, list[Finding], dict]]:
+        os.environ.clear()
+        os.environ.update(environ)
+        return run_apart([r.name for r in renderers], report, quiet)
+
+    return Forked.start(work)
 
 
 def spare_core(since: tuple[float, float] | None) -> bool:
@@ -234,26 +238,43 @@ def build(
                 rendered[renderer.name], findings[renderer.name] = stored
         reused = tuple(rendered)
         todo = [r for r in selected if r.name not in rendered]
-        # Renderers that may run apart (the deck, the web edition) render in a worker process
-        # while this one writes the PDF, when a core is free for them.
+        # Renderers that may run apart (the deck, the web edition) render in a forked child while
+        # this process writes the PDF, when a core is free for them. The PDF starts the child once
+        # its charts and flow pass, which share that core with forked helpers of their own, are
+        # done (job.start_apart).
         apart = [r for r in todo if r.may_run_apart] if any(not r.may_run_apart for r in todo) else []
-        worker = _apart_worker(apart, report, job, since) if apart else None
-        job.share_core = job.spare_core and (worker is None or _cores() >= 3)
+        use_worker = bool(apart) and _use_worker(report, job, since)
+        environ = dict(os.environ)
+        worker: Forked | None = None
+        ran_apart = False
+
+        def start() -> None:
+            nonlocal worker
+            if use_worker and worker is None:
+                worker = start_apart(apart, report, job, environ)
+
+        job.start_apart = start
         try:
             for renderer in todo:
-                if worker is None or renderer not in apart:
+                if not use_worker or renderer not in apart:
                     rendered[renderer.name] = renderer.run(report, job)
+                    start()  # if the renderer did not
                     if renderer.checker:
                         with _timed(timings, f"check-{renderer.name}", progress):
                             findings[renderer.name] = renderer.check(rendered[renderer.name])
-            if worker is not None:
+            if use_worker:
                 if progress:
                     progress(apart[0].stages[-1][0])
-                for name, data, found, times in worker.result()[0]:
+                done = worker.result() if worker is not None else None
+                ran_apart = done is not None
+                if done is None:  # no fork here, or the child failed: render them here (a content
+                    done = run_apart([r.name for r in apart], report, job)  # mistake shows as itself)
+                for name, data, found, times in done:
                     rendered[name], findings[name] = data, found
                     timings.update(times)
         finally:
-            if worker:
+            job.start_apart = None
+            if worker is not None:
                 worker.close()
         for renderer in todo:
             store.put(keys[renderer.name], rendered[renderer.name], findings.get(renderer.name, []))
@@ -267,6 +288,6 @@ def build(
         outputs = [Output(names[name], data) for name, data in rendered.items()]
         paths = publish(out_dir, outputs)
     parallel = (
-        tuple(k for r in apart for k in (*(k for k, _ in r.stages), f"check-{r.name}")) if worker else ()
+        tuple(k for r in apart for k in (*(k for k, _ in r.stages), f"check-{r.name}")) if ran_apart else ()
     )
     return BuildResult(report, dict(zip(rendered, paths)), timings, parallel, warnings, findings, reused)

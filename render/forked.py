@@ -5,7 +5,13 @@ loaded (WeasyPrint, the fonts and the stylesheet, matplotlib, the model) instead
 unpickling it all again, which is what makes work of half a second worth handing over. It prints
 nothing, dies with its parent, and leaves with os._exit, so it runs none of the parent's exit
 handlers and flushes none of its buffers. Any failure in it only makes the parent do the work
-itself: a result comes back, or None.
+itself: a result comes back, or None. Its result is read by a thread as soon as it comes, so a
+child with a big one (the deck) leaves and frees its memory at once instead of waiting on a full
+pipe until the parent asks.
+
+Fork is safe here because the build forks from its main thread while no other thread of ours
+runs Python code: a thread reading a child's pipe is blocked in os.read, holding no lock the child
+could need.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -26,6 +33,16 @@ class Forked:
     def __init__(self, pid: int, fd: int) -> None:
         self.pid: int | None = pid
         self._fd: int | None = fd
+        self._chunks: list[bytes] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := os.read(self._fd, 1 << 20):
+                self._chunks.append(chunk)
+        except (OSError, TypeError):  # closed by close(): the parent no longer wants it
+            pass
 
     @classmethod
     def start(cls, work: Callable[[], Any]) -> Forked | None:
@@ -60,8 +77,9 @@ class Forked:
         """The child's result (waiting for it), or None when it failed."""
         if self._fd is None or self.pid is None:
             return None
-        with os.fdopen(self._fd, "rb") as f:
-            data = f.read()
+        self._reader.join()
+        data = b"".join(self._chunks)
+        os.close(self._fd)
         self._fd = None
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
@@ -81,6 +99,7 @@ class Forked:
                 os.waitpid(self.pid, 0)
             self.pid = None
         if self._fd is not None:
+            self._reader.join()  # the child is gone, so its pipe is at its end
             with suppress(OSError):
                 os.close(self._fd)
             self._fd = None

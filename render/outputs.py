@@ -35,12 +35,11 @@ class Job:
     pdf_standard: str | None = None
     progress: Callable[[str], None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    # A core is free (build.spare_core) for a short forked helper that saves this process a
-    # layout: flow.py's check of a guessed decision.
+    # A core is free (build.spare_core) for forked helpers sharing the PDF's charts and flow pass.
     spare_core: bool = False
-    # ... and free for sharing whole stages with a forked child (the charts, the flow pass): no
-    # deck worker holds it. On two cores with the worker busy, a third process only slows all.
-    share_core: bool = False
+    # Starts the renderers that run apart (the deck's worker, build.py), if any: the PDF calls it
+    # once its charts and flow pass are done, so until then the spare core is theirs alone.
+    start_apart: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,10 +125,12 @@ def render_pdf(
     *,
     guess: bool = False,
     share: bool = False,
+    ready: Callable[[], None] | None = None,
 ) -> bytes:
     """Let figures that would leave a half-empty page move past a paragraph or two of their own
     section (decided chapter by chapter, each decision kept in flow_cache, partly in a forked
-    child with `guess` or `share`: flow.plan_flow), lay the report out, then write the tagged PDF."""
+    child with `guess` or `share`: flow.plan_flow), lay the report out, then write the tagged PDF.
+    `ready` is called once the flow pass is done: the build starts its worker then."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     standard = pdf_standard or report.meta.pdf_standard
@@ -158,6 +160,8 @@ def render_pdf(
                 guess=guess,
                 share=share,
             )
+            if ready:
+                ready()
             try:
                 guessed = plan.moves
                 document = lay(final_html(guessed))
@@ -223,7 +227,7 @@ def chart_svgs(
 def render(report: Report, job: Job) -> bytes:
     """The PDF renderer (outputs.py): charts, then the laid-out HTML, then the tagged PDF."""
     with timed(job, "charts"):
-        svgs = chart_svgs(report, job.theme, job.pictures, apart=job.share_core)
+        svgs = chart_svgs(report, job.theme, job.pictures, apart=job.spare_core)
     with timed(job, "html"):
         source = render_html(report, job.theme, svgs)
     with timed(job, "pdf"):
@@ -235,5 +239,6 @@ def render(report: Report, job: Job) -> bytes:
             job.pdf_standard,
             flow_cache,
             guess=job.spare_core,
-            share=job.share_core,
+            share=job.spare_core,
+            ready=job.start_apart,
         )

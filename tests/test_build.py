@@ -221,7 +221,6 @@ def test_a_worker_whose_build_closes_the_pipe_leaves_by_itself():
 def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monkeypatch):
     report = assemble(load_content(TINY), STYLES)
     theme = Theme.load(STYLES)
-    monkeypatch.setattr(build_module, "Worker", lambda *args: "worker")
     monkeypatch.delenv("IMPACT_REPORT_SERIAL", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     cold, warm = ChartPictures(tmp_path / "cold"), ChartPictures(tmp_path / "warm")
@@ -233,8 +232,7 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
         monkeypatch.setattr(build_module, "cpu_times", lambda: (100 * share, 100.0))
 
     def worker(pictures: ChartPictures) -> bool:
-        apart = [REGISTRY["pptx"], REGISTRY["web"]]
-        return build_module._apart_worker(apart, report, Job(theme, pictures), (0.0, 0.0)) == "worker"
+        return build_module._use_worker(report, Job(theme, pictures), (0.0, 0.0))
 
     idle(0.5)
     assert worker(cold) and worker(warm), "a core is idle"
@@ -257,30 +255,56 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
     assert not worker(cold)
 
 
-def test_forked_helpers_share_work_only_where_no_worker_holds_the_spare_core(tmp_path, monkeypatch):
-    """A forked child checking a guessed flow decision saves the PDF a layout, so it runs whenever
-    a core is free; children sharing the charts and the flow pass only when the deck's worker is
-    not running on that core (two cores), else three processes slow them all."""
+def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flow(tmp_path, monkeypatch):
+    """The PDF's charts and flow pass share the spare core with forked helpers of their own; the
+    deck's worker takes that core only after them. Worker or not, the outputs are the same bytes."""
     from render import pdf as pdf_module
 
-    seen: list[tuple[bool, bool]] = []
-    real = pdf_module.render_pdf
+    events: list[str] = []
+    real_flow, real_start = pdf_module.plan_flow, build_module.start_apart
 
-    def recording(*args, guess, share, **kwargs):
-        seen.append((guess, share))
-        return real(*args, guess=guess, share=share, **kwargs)
+    def flow(*args, **kwargs):
+        events.append("flow")
+        return real_flow(*args, **kwargs)
 
-    monkeypatch.setattr(pdf_module, "render_pdf", recording)
-    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")  # a core to spare, and the deck's worker
-    cases = [({0, 1}, ("pdf", "pptx"), (True, False)), ({0, 1}, ("pdf",), (True, True))]
-    cases += [({0, 1, 2, 3}, ("pdf", "pptx"), (True, True))]
-    for i, (cores, formats, expected) in enumerate(cases):
-        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, cores=cores: cores)
-        build(TINY, tmp_path / f"out{i}", styles_dir=STYLES, formats=formats, cache_dir=None)
-        assert seen[-1] == expected, (cores, formats)
+    def start(*args, **kwargs):
+        events.append("worker")
+        return real_start(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "plan_flow", flow)
+    monkeypatch.setattr(build_module, "start_apart", start)
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+    build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
+    assert events == ["flow", "worker"]
+    events.clear()
+    build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
+    assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
-    build(TINY, tmp_path / "serial", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
-    assert seen[-1] == (False, False)
+    events.clear()
+    build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
+    assert events == ["flow"]
+    for name in ("impact-report-2022.pdf", "impact-report-2022.pptx", "web/index.html"):
+        assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
+
+
+def test_a_worker_that_fails_leaves_its_outputs_to_the_build(tmp_path, monkeypatch):
+    """A forked worker that dies (here: it raises) costs time, not the build: the outputs are
+    rendered in the build's own process, and a content mistake there shows as itself."""
+    from render import outputs as outputs_module
+
+    parent = os.getpid()
+    real = outputs_module.run_apart
+
+    def failing_in_the_child(*args):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    monkeypatch.setattr(build_module, "run_apart", failing_in_the_child)
+    monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
+    result = build(TINY, tmp_path / "out", styles_dir=STYLES, cache_dir=None)
+    assert (tmp_path / "out" / "impact-report-2022.pptx").stat().st_size > 0
+    assert result.parallel == (), "nothing ran apart in the end"
 
 
 def test_free_cores_are_read_from_the_machine_between_two_moments():
