@@ -16,6 +16,7 @@ could need.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -60,6 +61,9 @@ class Forked:
             status = 1
             try:
                 os.close(read)
+                # Everything inherited stays shared with the parent only while nothing writes to
+                # it; the collector would write to every object it scans, so it leaves them alone.
+                gc.freeze()
                 die_with_parent()
                 quiet = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(quiet, 1)
