@@ -121,20 +121,11 @@ def _use_worker(report: Report, job: Job, since: tuple[float, float] | None) -> 
     return cores >= 2 and free_cores(since, cores) >= (0.25 if drawing else 0.5)
 
 
-def start_apart(
-    renderers: list[Renderer], report: Report, job: Job, environ: dict[str, str]
-) -> Forked | None:
-    """The renderers, rendered and checked in a forked child (outputs.run_apart), or None where
-    this process cannot fork. The child gets the environment as the build found it: the PDF
-    pins SOURCE_DATE_EPOCH while it writes, and the deck must not see that."""
+def start_apart(renderers: list[Renderer], report: Report, job: Job) -> Forked | None:
+    """The renderers, to be rendered and checked in a forked child (outputs.run_apart) once
+    go() is called; None where this process cannot fork."""
     quiet = Job(job.theme, job.pictures, job.pdf_standard)  # no callbacks: the child tells nothing
-
-    def work() -> list[tuple[str, Rendered, list[Finding], dict]]:
-        os.environ.clear()
-        os.environ.update(environ)
-        return run_apart([r.name for r in renderers], report, quiet)
-
-    return Forked.start(work)
+    return Forked.start(lambda: run_apart([r.name for r in renderers], report, quiet), gated=True)
 
 
 def spare_core(since: tuple[float, float] | None) -> bool:
@@ -239,26 +230,20 @@ def build(
         reused = tuple(rendered)
         todo = [r for r in selected if r.name not in rendered]
         # Renderers that may run apart (the deck, the web edition) render in a forked child while
-        # this process writes the PDF, when a core is free for them. The PDF starts the child once
-        # its charts and flow pass, which share that core with forked helpers of their own, are
-        # done (job.start_apart).
+        # this process writes the PDF, when a core is free for them. The PDF lets the child begin
+        # once its charts and flow pass, which share that core with forked helpers of their own,
+        # are done (job.start_apart).
         apart = [r for r in todo if r.may_run_apart] if any(not r.may_run_apart for r in todo) else []
         use_worker = bool(apart) and _use_worker(report, job, since)
-        environ = dict(os.environ)
-        worker: Forked | None = None
+        # Forked now, while this process holds little it could copy, and let go when its core is
+        # free (job.start_apart): sharing memory a parent goes on writing to doubles it.
+        worker = start_apart(apart, report, job) if use_worker else None
         ran_apart = False
-
-        def start() -> None:
-            nonlocal worker
-            if use_worker and worker is None:
-                worker = start_apart(apart, report, job, environ)
-
-        job.start_apart = start
+        job.start_apart = worker.go if worker is not None else None
         try:
             for renderer in todo:
                 if not use_worker or renderer not in apart:
                     rendered[renderer.name] = renderer.run(report, job)
-                    start()  # if the renderer did not
                     if renderer.checker:
                         with _timed(timings, f"check-{renderer.name}", progress):
                             findings[renderer.name] = renderer.check(rendered[renderer.name])

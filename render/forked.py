@@ -31,9 +31,10 @@ from .worker import die_with_parent
 class Forked:
     """`work()` running in a forked child; `result()` waits for its return value."""
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, fd: int, gate: int | None = None) -> None:
         self.pid: int | None = pid
         self._fd: int | None = fd
+        self._gate = gate  # written to (or closed) to let a gated child begin
         self._chunks: list[bytes] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -46,21 +47,30 @@ class Forked:
             pass
 
     @classmethod
-    def start(cls, work: Callable[[], Any]) -> Forked | None:
-        """The child doing `work`, or None where this process cannot fork."""
+    def start(cls, work: Callable[[], Any], *, gated: bool = False) -> Forked | None:
+        """The child doing `work`, or None where this process cannot fork. A `gated` child waits
+        for go() before it begins: forked early, while this process holds little memory for it
+        to share, it starts its work only when a core is there for it."""
         if not hasattr(os, "fork"):
             return None
         read, write = os.pipe()
+        gate_read, gate_write = os.pipe() if gated else (None, None)
         try:
             pid = os.fork()
         except OSError:
-            os.close(read)
-            os.close(write)
+            for fd in (read, write, gate_read, gate_write):
+                if fd is not None:
+                    os.close(fd)
             return None
         if pid == 0:  # the child
             status = 1
             try:
                 os.close(read)
+                if gate_read is not None:
+                    os.close(gate_write)
+                    if not os.read(gate_read, 1):
+                        os._exit(1)  # the parent gave up on us before letting us begin
+                    os.close(gate_read)
                 # Everything inherited stays shared with the parent only while nothing writes to
                 # it; the collector would write to every object it scans, so it leaves them alone.
                 gc.freeze()
@@ -75,12 +85,23 @@ class Forked:
             finally:
                 os._exit(status)
         os.close(write)
-        return cls(pid, read)
+        if gate_read is not None:
+            os.close(gate_read)
+        return cls(pid, read, gate_write)
+
+    def go(self) -> None:
+        """Let a gated child begin (once; nothing for a child that was not gated)."""
+        if self._gate is not None:
+            with suppress(OSError):
+                os.write(self._gate, b"1")
+                os.close(self._gate)
+            self._gate = None
 
     def result(self) -> Any | None:
         """The child's result (waiting for it), or None when it failed."""
         if self._fd is None or self.pid is None:
             return None
+        self.go()
         self._reader.join()
         data = b"".join(self._chunks)
         os.close(self._fd)
@@ -96,6 +117,10 @@ class Forked:
 
     def close(self) -> None:
         """Stop the child if it still runs (the parent gave up on it, or failed first)."""
+        if self._gate is not None:
+            with suppress(OSError):
+                os.close(self._gate)
+            self._gate = None
         if self.pid is not None:
             with suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)

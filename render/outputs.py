@@ -37,8 +37,8 @@ class Job:
     timings: dict[str, float] = field(default_factory=dict)
     # A core is free (build.spare_core) for forked helpers sharing the PDF's charts and flow pass.
     spare_core: bool = False
-    # Starts the renderers that run apart (the deck's worker, build.py), if any: the PDF calls it
-    # once its charts and flow pass are done, so until then the spare core is theirs alone.
+    # Lets the renderers that run apart (the deck's worker, build.py) begin, if any: the PDF calls
+    # it once its charts and flow pass are done, so until then the spare core is theirs alone.
     start_apart: Callable[[], None] | None = None
 
 

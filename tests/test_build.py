@@ -259,20 +259,22 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     """The PDF's charts and flow pass share the spare core with forked helpers of their own; the
     deck's worker takes that core only after them. Worker or not, the outputs are the same bytes."""
     from render import pdf as pdf_module
+    from render.forked import Forked
 
     events: list[str] = []
-    real_flow, real_start = pdf_module.plan_flow, build_module.start_apart
+    real_flow, real_go = pdf_module.plan_flow, Forked.go
 
     def flow(*args, **kwargs):
         events.append("flow")
         return real_flow(*args, **kwargs)
 
-    def start(*args, **kwargs):
-        events.append("worker")
-        return real_start(*args, **kwargs)
+    def go(self):
+        if self._gate is not None:
+            events.append("worker")
+        real_go(self)
 
     monkeypatch.setattr(pdf_module, "plan_flow", flow)
-    monkeypatch.setattr(build_module, "start_apart", start)
+    monkeypatch.setattr(Forked, "go", go)
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
     build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
     assert events == ["flow", "worker"]

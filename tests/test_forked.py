@@ -1,0 +1,68 @@
+"""The forked helper: a result or None, never an exception in the parent; a gated child does no
+work before it is let go, and none at all when the parent gives up on it; a big result does not
+keep the child alive until it is asked for."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from render.forked import Forked
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return waited == 0
+
+
+def test_a_result_comes_back_and_a_failure_is_none():
+    assert Forked.start(lambda: {"a": [1, 2]}).result() == {"a": [1, 2]}
+    assert Forked.start(lambda: 1 / 0).result() is None
+
+
+def test_a_gated_child_works_only_once_let_go(tmp_path: Path):
+    mark = tmp_path / "worked"
+
+    def work() -> str:
+        mark.write_text("yes")
+        return "done"
+
+    child = Forked.start(work, gated=True)
+    time.sleep(0.3)
+    assert not mark.exists(), "no work before go()"
+    child.go()
+    assert child.result() == "done" and mark.exists()
+
+    child = Forked.start(work, gated=True)
+    mark.unlink()
+    pid = child.pid
+    child.close()  # given up on before it began
+    time.sleep(0.2)
+    assert not mark.exists()
+    assert not _alive(pid)
+
+
+def test_a_big_result_lets_the_child_leave_before_it_is_asked_for():
+    child = Forked.start(lambda: os.urandom(20_000_000))
+    deadline = time.monotonic() + 20
+    while _alive_without_reaping(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive_without_reaping(child.pid), "the child left before its result was asked for"
+    assert len(child.result()) == 20_000_000
+
+
+def _alive_without_reaping(pid: int) -> bool:
+    """Whether the process still runs (a zombie has left: it only waits to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
