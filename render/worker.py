@@ -1,4 +1,5 @@
-"""A child process that renders one output from the model while the build renders another.
+"""A child process, a fresh interpreter, running one function: the live preview's draft builds
+(preview/background.py). The build's own helpers are forks instead (forked.py).
 
 Unlike a multiprocessing pool, the child cannot outlive the build: it reads its job from a pipe
 that the build keeps open, and leaves as soon as that pipe closes (the build finished, failed or
