@@ -193,6 +193,7 @@ def plan_flow(
     *,
     guess: bool = False,
     share: bool = False,
+    ready: Callable[[], None] | None = None,
 ) -> FlowPlan:
     """plan_moves for every chapter, each from a layout of that chapter alone (chapter_html makes
     the HTML of a report holding only it), read from cache_dir when laid out before.
@@ -215,12 +216,14 @@ def plan_flow(
             moves.update(json.loads(stored))
         else:
             pending.append(_Pending(chapter.opener.id, alone, html, path))
+    ready = ready or (lambda: None)
     if not pending:
+        ready()
         return FlowPlan(moves)
     if guess:
         guesses = _guesses(pending, cache_dir)
         if guesses is not None:
-            child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)})
+            child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)}, done=ready)
             if child is not None:
                 guessed = dict(moves)
                 for guess in guesses:
@@ -253,8 +256,9 @@ def plan_flow(
         _record(p, decided[id(p)], cache_dir)
         moves.update(decided[id(p)])
     # The chapters laid out here (1.5 MB a page, held in reference cycles) are garbage now: free
-    # them before the report is laid out, and before the deck's worker is forked with them.
+    # them before the report is laid out.
     gc.collect()
+    ready()
     return FlowPlan(moves)
 
 

@@ -31,10 +31,14 @@ from .worker import die_with_parent
 class Forked:
     """`work()` running in a forked child; `result()` waits for its return value."""
 
-    def __init__(self, pid: int, fd: int, gate: int | None = None) -> None:
+    def __init__(
+        self, pid: int, fd: int, gate: int | None = None, done: Callable[[], None] | None = None
+    ) -> None:
         self.pid: int | None = pid
         self._fd: int | None = fd
         self._gate = gate  # written to (or closed) to let a gated child begin
+        self._gate_lock = threading.Lock()  # go() may come from another child's reading thread
+        self._done = done  # called by the reading thread once the child has answered or left
         self._chunks: list[bytes] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -45,12 +49,17 @@ class Forked:
                 self._chunks.append(chunk)
         except (OSError, TypeError):  # closed by close(): the parent no longer wants it
             pass
+        if self._done:
+            self._done()
 
     @classmethod
-    def start(cls, work: Callable[[], Any], *, gated: bool = False) -> Forked | None:
+    def start(
+        cls, work: Callable[[], Any], *, gated: bool = False, done: Callable[[], None] | None = None
+    ) -> Forked | None:
         """The child doing `work`, or None where this process cannot fork. A `gated` child waits
         for go() before it begins: forked early, while this process holds little memory for it
-        to share, it starts its work only when a core is there for it."""
+        to share, it starts its work only when a core is there for it. `done` is called (from
+        another thread) as soon as the child has answered or left."""
         if not hasattr(os, "fork"):
             return None
         read, write = os.pipe()
@@ -87,15 +96,17 @@ class Forked:
         os.close(write)
         if gate_read is not None:
             os.close(gate_read)
-        return cls(pid, read, gate_write)
+        return cls(pid, read, gate_write, done)
 
     def go(self) -> None:
         """Let a gated child begin (once; nothing for a child that was not gated)."""
-        if self._gate is not None:
-            with suppress(OSError):
-                os.write(self._gate, b"1")
-                os.close(self._gate)
-            self._gate = None
+        with self._gate_lock:
+            if self._gate is not None:
+                with suppress(OSError):
+                    os.write(self._gate, b"1")
+                with suppress(OSError):
+                    os.close(self._gate)
+                self._gate = None
 
     def result(self) -> Any | None:
         """The child's result (waiting for it), or None when it failed."""
@@ -117,10 +128,11 @@ class Forked:
 
     def close(self) -> None:
         """Stop the child if it still runs (the parent gave up on it, or failed first)."""
-        if self._gate is not None:
-            with suppress(OSError):
-                os.close(self._gate)
-            self._gate = None
+        with self._gate_lock:
+            if self._gate is not None:
+                with suppress(OSError):
+                    os.close(self._gate)
+                self._gate = None
         if self.pid is not None:
             with suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)

@@ -130,7 +130,7 @@ def render_pdf(
     """Let figures that would leave a half-empty page move past a paragraph or two of their own
     section (decided chapter by chapter, each decision kept in flow_cache, partly in a forked
     child with `guess` or `share`: flow.plan_flow), lay the report out, then write the tagged PDF.
-    `ready` is called once the flow pass is done: the build starts its worker then."""
+    `ready` is called once the flow pass needs no child any more: the build's worker begins then."""
     fonts = FontConfiguration()
     fetcher = ResolvingFetcher(theme.resolver.with_roots(report.content_dir))
     standard = pdf_standard or report.meta.pdf_standard
@@ -159,9 +159,8 @@ def render_pdf(
                 flow_cache,
                 guess=guess,
                 share=share,
+                ready=ready,
             )
-            if ready:
-                ready()
             try:
                 guessed = plan.moves
                 document = lay(final_html(guessed))
