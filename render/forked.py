@@ -11,7 +11,8 @@ pipe until the parent asks.
 
 Fork is safe here because the build forks from its main thread while no other thread of ours
 runs Python code: a thread reading a child's pipe is blocked in os.read, holding no lock the child
-could need.
+could need. Linux only: elsewhere (macOS's system libraries are not fork-safe; Windows has no
+fork) everything runs in the build's own process.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import gc
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -60,8 +62,8 @@ class Forked:
         for go() before it begins: forked early, while this process holds little memory for it
         to share, it starts its work only when a core is there for it. `done` is called (from
         another thread) as soon as the child has answered or left."""
-        if not hasattr(os, "fork"):
-            return None
+        if not sys.platform.startswith("linux"):
+            return None  # fork is unsafe with macOS's system libraries, missing on Windows
         read, write = os.pipe()
         gate_read, gate_write = os.pipe() if gated else (None, None)
         try:

@@ -5,6 +5,7 @@ keep the child alive until it is asked for."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from render.forked import Forked
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
 
 def _alive(pid: int) -> bool:
