@@ -15,7 +15,7 @@ from .assemble import assemble
 from .chart_cache import ChartPictures
 from .coverage import check_coverage
 from .errors import ContentError, ContentErrors
-from .forked import Forked
+from .forked import Forked, sharing
 from .load import load_content
 from .lock import OutputLock
 from .model import Report
@@ -245,7 +245,7 @@ def build(
                 if not use_worker or renderer not in apart:
                     rendered[renderer.name] = renderer.run(report, job)
                     if renderer.checker:
-                        with _timed(timings, f"check-{renderer.name}", progress):
+                        with _timed(timings, f"check-{renderer.name}", progress), sharing(job.spare_core):
                             findings[renderer.name] = renderer.check(rendered[renderer.name])
             if use_worker:
                 if progress:

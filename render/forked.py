@@ -23,11 +23,29 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from .worker import die_with_parent
+
+_sharing = False
+
+
+@contextmanager
+def sharing(allowed: bool) -> Iterator[None]:
+    """Let code that has no build job to ask (the PDF checker, pdf_text.page_pieces) share its
+    work with a forked child while the block runs: `build` says so when a core is free."""
+    global _sharing
+    saved, _sharing = _sharing, allowed
+    try:
+        yield
+    finally:
+        _sharing = saved
+
+
+def may_share() -> bool:
+    return _sharing
 
 
 class Forked:

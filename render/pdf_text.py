@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from .forked import Forked, may_share
+
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the page's default user space (points)
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -269,10 +271,25 @@ def inherited(page: pikepdf.Dictionary, key: str):
 
 
 def page_pieces(pdf: pikepdf.Pdf) -> list[Piece]:
-    """Every piece of text on every page, in drawing order."""
+    """Every piece of text on every page, in drawing order. When the build lets it
+    (forked.sharing), a forked child walks the later half of the pages meanwhile."""
+    count = len(pdf.pages)
+    half = count // 2 if may_share() and count >= 8 else count
+    child = Forked.start(lambda: _pieces(pdf, half, count)) if half < count else None
+    try:
+        pieces = _pieces(pdf, 0, half)
+        rest = child.result() if child else None
+    finally:
+        if child:
+            child.close()
+    return pieces + (rest if rest is not None else _pieces(pdf, half, count))
+
+
+def _pieces(pdf: pikepdf.Pdf, start: int, stop: int) -> list[Piece]:
     pieces: list[Piece] = []
     fonts: dict[tuple[int, int], Font] = {}
-    for index, page in enumerate(pdf.pages):
+    for index in range(start, stop):
+        page = pdf.pages[index]
         walk = _Walk(index, fonts)
         resources = inherited(page.obj, "/Resources")
         walk.run(

@@ -67,3 +67,33 @@ def _alive_without_reaping(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_the_checker_shares_its_pages_with_a_child_only_when_the_build_lets_it(pdf_path, monkeypatch):
+    """The text of the 2022 PDF, walked half in a forked child, is the same pieces in the same
+    order; without forked.sharing (the `check` command) this process walks every page."""
+    import pikepdf
+
+    from render import pdf_text
+    from render.forked import sharing
+
+    walked: list[int] = []
+    parent = os.getpid()
+    real = pdf_text._Walk.__init__
+
+    def counting(self, page, fonts):
+        if os.getpid() == parent:
+            walked.append(page)
+        real(self, page, fonts)
+
+    monkeypatch.setattr(pdf_text._Walk, "__init__", counting)
+    with pikepdf.open(pdf_path) as pdf:
+        alone = pdf_text.page_pieces(pdf)
+        assert len(walked) == len(pdf.pages)
+        walked.clear()
+        with sharing(True):
+            shared = pdf_text.page_pieces(pdf)
+    assert shared == alone and len(alone) > 1000
+    assert walked == list(range(len(walked))) and 0 < len(walked) < len(pdf.pages) - 5, (
+        "the child walked the rest"
+    )
