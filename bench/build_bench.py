@@ -47,6 +47,9 @@ args = json.loads(sys.argv[1])
 cache = {"cache_dir": args["cache"]} if "cache_dir" in inspect.signature(build).parameters else {}
 result = build(args["content"], args["out"], formats=tuple(args["formats"]), **cache)
 end = time.perf_counter()
+import gc, render.cli  # the impact-report command's own module (it is loaded before the build)
+if hasattr(render.cli, "run"):
+    gc.freeze()  # as the command does before it exits (render.cli.run)
 print(json.dumps({"import": imported - start, "stages": result.timings, "total": end - start,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,

@@ -500,3 +500,18 @@ def test_renderers_read_the_narrative_parsed_once_with_the_model(tmp_path, monke
         renderer.run(report, Job(theme, ChartPictures(tmp_path / "charts")))
     assert not {p.markdown for p in prose} & set(parsed), "a renderer parsed the narrative again"
     assert [shape(p) for p in prose] == before, "a renderer changed the model's tokens"
+
+
+def test_the_command_exits_with_main_s_code_and_spares_the_last_collection(monkeypatch):
+    """`impact-report` (render.cli.run) leaves without the interpreter's final garbage collection
+    over the build's objects; main() called from Python leaves the collector alone."""
+    import gc
+
+    from render import cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    with pytest.raises(SystemExit) as leaving:
+        cli.run()
+    assert leaving.value.code == 3 and frozen == [True]
