@@ -257,7 +257,8 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
 
 def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flow(tmp_path, monkeypatch):
     """The PDF's charts and flow pass share the spare core with forked helpers of their own; the
-    deck's worker takes that core only after them. Worker or not, the outputs are the same bytes."""
+    deck's worker takes that core only after them, unless the report is big enough for memory to
+    matter more. Worker or not, the outputs are the same bytes."""
     from render import pdf as pdf_module
     from render.forked import Forked
 
@@ -281,6 +282,10 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     events.clear()
     build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
     assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
+    monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
+    events.clear()
+    build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
+    assert events == ["worker", "flow"]
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     events.clear()
     build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
