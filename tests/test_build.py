@@ -266,7 +266,7 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     real_flow, real_go = pdf_module.plan_flow, Forked.go
 
     def flow(*args, **kwargs):
-        events.append("flow")
+        events.append("flow, shared" if kwargs["share"] else "flow")
         return real_flow(*args, **kwargs)
 
     def go(self):
@@ -278,14 +278,14 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     monkeypatch.setattr(Forked, "go", go)
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
     build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
-    assert events == ["flow", "worker"]
+    assert events == ["flow, shared", "worker"]
     events.clear()
     build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
     assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
     monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
     events.clear()
     build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
-    assert events == ["worker", "flow"]
+    assert events == ["worker", "flow"], "the worker at once, and the spare core is its own"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     events.clear()
     build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
