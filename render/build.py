@@ -30,10 +30,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("load", "model")
 # A report with more blocks than this (about 110 pages of the 2022 content, whose 88 blocks make
 # 33 pages) lets the deck's worker begin at once instead of after the PDF's charts and flow pass:
-# its memory then comes and goes before the PDF's layout (1.5 MB a page) peaks, and the PDF's
-# charts and flow pass share nothing with forked helpers (the worker holds the spare core). At 10x
-# the later start put the worker's 220 MB on top of 390 MB of layout (614 MB for the whole
-# build), and the worker at once beside the helpers made 10x take 10.2 times 1x's time.
+# its memory then comes and goes before the PDF's layout (1.5 MB a page) peaks. At 10x the later
+# start put the worker's 220 MB on top of 390 MB of layout (614 MB PSS for the whole build); at
+# once, beside the PDF's forked helpers, the peak is the PDF's own (593 MB), and keeping the
+# helpers out instead to leave the worker its core made 10x slower (142 s against 127 s).
 BIG_REPORT_BLOCKS = 300  # then each renderer's own stages (outputs.py)
 
 
@@ -248,10 +248,7 @@ def build(
         ran_apart = False
         job.start_apart = worker.go if worker is not None else None
         if worker is not None and sum(len(s.blocks) for s in report.sections) > BIG_REPORT_BLOCKS:
-            # A big report: the worker's memory comes and goes before the layout's peak, and the
-            # spare core is the worker's, so the PDF's charts and flow pass keep to this process.
-            worker.go()
-            job.spare_core = False
+            worker.go()  # a big report: the worker's memory comes and goes before the layout's peak
         try:
             for renderer in todo:
                 if not use_worker or renderer not in apart:

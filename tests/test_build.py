@@ -285,7 +285,7 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
     events.clear()
     build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
-    assert events == ["worker", "flow"], "the worker at once, and the spare core is its own"
+    assert events == ["worker", "flow, shared"], "the worker at once"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     events.clear()
     build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
