@@ -15,10 +15,10 @@ $(RUNTIME): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(TESTDEPS): $(RUNTIME)
+$(TESTDEPS): $(RUNTIME) scripts/ensure-verapdf.sh scripts/ensure-test-tools.sh
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	scripts/ensure-verapdf.sh
-	scripts/ensure-chromium.sh
+	scripts/ensure-test-tools.sh
 	touch $@
 
 ## Build output/<year>/impact-report-<year>.pdf, .pptx and web/ from the newest content/<year>/

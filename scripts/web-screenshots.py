@@ -23,7 +23,7 @@ def main() -> None:
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs"
     chromium = shutil.which("chromium")
     if not chromium:
-        sys.exit("Chromium is not installed: run scripts/ensure-chromium.sh")
+        sys.exit("Chromium is not installed: run scripts/ensure-test-tools.sh")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for width, height in ((1280, 900), (375, 812)):

@@ -25,7 +25,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def chromium() -> str:
     path = os.environ.get("IMPACT_REPORT_CHROMIUM") or shutil.which("chromium")
     if not path:
-        pytest.fail("Chromium is not installed: `make test` installs it (scripts/ensure-chromium.sh)")
+        pytest.fail("Chromium is not installed: `make test` installs it (scripts/ensure-test-tools.sh)")
     return path
 
 
