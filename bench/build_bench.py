@@ -56,32 +56,22 @@ print(json.dumps({"import": imported - start, "stages": result.timings, "total":
                   "parallel": list(result.parallel)}))
 """
 
-# The final HTML (figures moved as the flow pass decides) and CSS, as the build lays them out.
+# The final HTML as one document (figures moved and contents numbered as the build's parts have
+# them) and the CSS: what WeasyPrint alone is given to make the same pages.
 WRITE_HTML = r"""
 import json, sys
 from pathlib import Path
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 from render.assemble import assemble
 from render.chart_cache import ChartPictures
-from render.flow import plan_flow
 from render.load import load_content
-from render.pdf import _html, chart_svgs, render_html
+from render.pdf import chart_svgs, render_html, whole_html
 from render.theme import Theme
 args = json.loads(sys.argv[1])
 styles = Path(args["root"]) / "styles"
 theme = Theme.load(styles)
 report = assemble(load_content(Path(args["content"])), styles)
 source = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at(args["cache"])))
-fonts = FontConfiguration()
-sheet = weasyprint.CSS(string=source.css, font_config=fonts)
-def lay(html):
-    document = weasyprint.HTML(string=html, base_url=str(styles))
-    return document.render(stylesheets=[sheet], font_config=fonts)
-def alone(layout):
-    return _html(report, theme, layout, chapters_only=True)
-moves = plan_flow(source.layout, alone, source.css, lay, Path(args["cache"]) / "flow").moves
-html = _html(report, theme, source.layout.moved(moves)) if moves else source.html
+html = whole_html(report, theme, source, Path(args["cache"]))
 Path(args["html"]).write_text(html, encoding="utf-8")
 Path(args["css"]).write_text(source.css, encoding="utf-8")
 print(json.dumps({"base_url": str(styles)}))

@@ -8,34 +8,29 @@ follow it in its own section (never past a heading, another figure or the sectio
 decision is made from a laid-out pass, and the result is laid out once more. The moved order is
 the HTML order, so it is also the reading order of the tagged PDF.
 
-The deciding pass is made chapter by chapter (plan_flow): every chapter starts on a new page and
-no page style differs between left and right, so a chapter's pages break the same way alone as
-in the whole report. Each chapter's decision is kept in the build cache under a key of everything
-its layout depends on (its HTML, the stylesheet, the fonts and pictures it uses, WeasyPrint and
-this code), so an edit re-lays only the chapter it touches before the final pass, and an
-unchanged report is laid out once. Cached or not, the decisions, and so the bytes, are the same.
+The deciding layout is the part's own (pdf_parts.py: a chapter is a part, laid out alone as it
+breaks in the whole report). Its plan (the moves, its number of pages and where the contents'
+targets fall) is kept in the build cache under a key of everything its layout depends on (its
+HTML, the stylesheet, the fonts and pictures it uses, WeasyPrint and this code), so an edit
+decides again only for the part it touches. Cached or not, the plans, and so the bytes, are the
+same.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import cache
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .cache_store import file_digest, prune, read_entry, write_entry
-from .forked import Forked
 from .layout import LaidOutReport
+from .output_cache import code_version
 
-FORMAT = b"impact-report flow decision 1\n"
-MAX_ENTRIES = 400  # a few hundred bytes each: the decisions of many versions of every chapter
+FORMAT = b"impact-report flow plan 2\n"
+MAX_ENTRIES = 400  # a few hundred bytes each: the plans of many versions of every part
 
 MAX_PARAGRAPHS = 3  # a figure moves past at most this many paragraphs
 GAP = 0.12  # a page whose bottom eighth (or more) is empty before a pushed figure is worth fixing
@@ -130,191 +125,114 @@ def plan_moves(document, layout: LaidOutReport) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class _Pending:
-    """A chapter whose decision is not in the cache: its HTML alone, and where the decision goes."""
+class Plan:
+    """How a part lays out (pdf_parts.py): the figures it moves (plan_moves), its number of
+    pages once they are moved, and the page, counted from its first, of each place the contents
+    point to."""
 
-    chapter: str  # the chapter's id: its last decision is the guess for the next build
-    alone: LaidOutReport
-    html: str
-    path: Path | None
+    moves: dict[str, int]
+    pages: int
+    anchors: dict[str, int]
 
+    def encode(self) -> bytes:
+        return json.dumps(
+            {"moves": self.moves, "pages": self.pages, "anchors": self.anchors}, sort_keys=True
+        ).encode()
 
-def _decide(pending: _Pending, lay: Callable[[str], object]) -> dict[str, int]:
-    return plan_moves(lay(pending.html), pending.alone)
-
-
-class FlowPlan:
-    """The moves to lay the report out with. When a chapter's decision was guessed (the one it had
-    before a small edit) while a child process decides it, `confirmed()` says the true moves, and
-    the caller lays the report out again only if they differ: a guess changes the time, never the
-    bytes."""
-
-    def __init__(
-        self,
-        moves: dict[str, int],
-        settled: dict[str, int] | None = None,
-        guessed: list[_Pending] | None = None,
-        child: Forked | None = None,
-        lay: Callable[[str], object] | None = None,
-        cache_dir: Path | None = None,
-    ) -> None:
-        self.moves = moves
-        self._settled, self._guessed, self._child = settled, guessed or [], child
-        self._lay, self._cache_dir = lay, cache_dir
-
-    def confirmed(self) -> dict[str, int]:
-        """The true moves: the guesses checked against the child's decisions (made here instead
-        when the child failed)."""
-        if not self._guessed:
-            return self._settled if self._settled is not None else self.moves
-        found = self._child.result() if self._child else None
-        moves = dict(self._settled or {})
-        for i, pending in enumerate(self._guessed):
-            decided = found.get(str(i)) if found is not None else None
-            if decided is None:
-                decided = _decide(pending, self._lay)
-            _record(pending, decided, self._cache_dir)
-            moves.update(decided)
-        self._guessed, self._settled = [], moves
-        return moves
-
-    def close(self) -> None:
-        """Stop the child if the build ended before asking for it (an error on the way)."""
-        if self._child:
-            self._child.close()
+    @classmethod
+    def decode(cls, data: bytes) -> Plan | None:
+        try:
+            raw = json.loads(data)
+            return cls(
+                {str(k): int(v) for k, v in raw["moves"].items()},
+                int(raw["pages"]),
+                {str(k): int(v) for k, v in raw["anchors"].items()},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
 
 
-def plan_flow(
-    layout: LaidOutReport,
-    chapter_html: Callable[[LaidOutReport], str],
-    css: str,
-    lay: Callable[[str], object],
-    cache_dir: Path | None,
-    *,
-    guess: bool = False,
-    share: bool = False,
-    ready: Callable[[], None] | None = None,
-) -> FlowPlan:
-    """plan_moves for every chapter, each from a layout of that chapter alone (chapter_html makes
-    the HTML of a report holding only it), read from cache_dir when laid out before.
-
-    With a core to spare, chapters still to decide are laid out in a forked child process beside
-    this one (forked.py): with `guess`, after a small edit, the child checks each chapter's last
-    decision while this process lays the whole report out with it; with `share`, the two share
-    the chapters to decide."""
-    moves: dict[str, int] = {}
-    pending: list[_Pending] = []
-    for chapter in layout.chapters:
-        blocks = [b for s in (chapter.opener, *chapter.sections) for b in s.blocks]
-        if not any(b.movable or b.kind == "key-figure" for b in blocks):
-            continue  # nothing in it can move
-        alone = replace(layout, chapters=(chapter,), glance=(), appendix=())
-        html = chapter_html(alone)
-        path = cache_dir / f"{_flow_key(html, css)}.json" if cache_dir is not None else None
-        stored = read_entry(path, FORMAT) if path is not None else None
-        if stored is not None:
-            moves.update(json.loads(stored))
-        else:
-            pending.append(_Pending(chapter.opener.id, alone, html, path))
-    ready = ready or (lambda: None)
-    if not pending:
-        ready()
-        return FlowPlan(moves)
-    if guess:
-        guesses = _guesses(pending, cache_dir)
-        if guesses is not None:
-            child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(pending)}, done=ready)
-            if child is not None:
-                guessed = dict(moves)
-                for guess in guesses:
-                    guessed.update(guess)
-                return FlowPlan(guessed, moves, pending, child, lay, cache_dir)
-    theirs: list[_Pending] = []
-    if share and len(pending) > 1:
-        # The biggest chapters first, each to the side with less to lay out so far.
-        ours_size = theirs_size = 0
-        for p in sorted(pending, key=lambda p: -len(p.html)):
-            if theirs_size < ours_size:
-                theirs.append(p)
-                theirs_size += len(p.html)
-            else:
-                ours_size += len(p.html)
-    child = Forked.start(lambda: {str(i): _decide(p, lay) for i, p in enumerate(theirs)}) if theirs else None
-    if child is None:
-        theirs = []
-    theirs_ids = {id(p) for p in theirs}
-    try:
-        decided = {id(p): _decide(p, lay) for p in pending if id(p) not in theirs_ids}
-        found = (child.result() if child else None) or {}
-    finally:
-        if child:
-            child.close()
-    for i, p in enumerate(theirs):
-        got = found.get(str(i))
-        decided[id(p)] = got if got is not None else _decide(p, lay)
-    for p in pending:  # in the chapters' order, whoever decided them
-        _record(p, decided[id(p)], cache_dir)
-        moves.update(decided[id(p)])
-    # The chapters laid out here (1.5 MB a page, held in reference cycles) are garbage now: free
-    # them before the report is laid out.
-    gc.collect()
-    ready()
-    return FlowPlan(moves)
+def plan_of(document, alone: LaidOutReport, moves: dict[str, int], targets: set[str]) -> Plan:
+    """The plan a laid-out part (laid out with `moves`) had: its pages and its anchors' pages."""
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name in targets:
+                anchors.setdefault(name, index)
+    return Plan(moves, len(document.pages), anchors)
 
 
-# A chapter's last decision is guessed for its next build only when its blocks are the same and
-# their HTML differs by fewer characters than this in all (about a line of text): a wrong guess
-# costs a whole layout (3 s for 2022), a right one saves the chapter's own (0.6 s).
+# A part's last plan is guessed for its next version only when its blocks are the same and their
+# HTML differs by fewer characters than this in all (about a line of text): a wrong guess costs a
+# second layout of the part, a right one saves one.
 GUESS_WITHIN = 120
-HINT = b"impact-report flow hint 1\n"
+HINT = b"impact-report flow hint 2\n"
+
+
+class PlanCache:
+    """The plans of parts laid out before, kept in `folder` (None: nothing is kept) under a key of
+    everything the part's layout depends on; and each part's last plan, as the guess for its next
+    version after a small edit."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def key(self, html: str, css: str) -> str:
+        return flow_key(html, css)
+
+    def get(self, key: str) -> Plan | None:
+        if self.folder is None:
+            return None
+        data = read_entry(self.folder / f"{key}.json", FORMAT)
+        return Plan.decode(data) if data is not None else None
+
+    def put(self, key: str, plan: Plan, part: str, alone: LaidOutReport) -> None:
+        """Keep a plan under its key, and as the guess for the part's next version."""
+        if self.folder is None:
+            return
+        write_entry(self.folder / f"{key}.json", FORMAT, plan.encode())
+        hint = {"shape": _shape(alone), "plan": json.loads(plan.encode())}
+        write_entry(self._hint(part), HINT, json.dumps(hint, sort_keys=True).encode())
+        prune(self.folder, MAX_ENTRIES)
+
+    def guess(self, part: str, alone: LaidOutReport) -> Plan | None:
+        """The part's last plan if its last version differs from this one only a little."""
+        if self.folder is None or not alone.chapters:
+            return None
+        stored = read_entry(self._hint(part), HINT)
+        try:
+            hint = json.loads(stored) if stored is not None else None
+            before, plan = hint["shape"], Plan.decode(json.dumps(hint["plan"]).encode())
+        except (ValueError, KeyError, TypeError):
+            return None
+        shape = _shape(alone)
+        if (
+            plan is None
+            or len(before) != len(shape)
+            or any(a[:2] != b[:2] for a, b in zip(before, shape))
+            or sum(abs(a[2] - b[2]) for a, b in zip(before, shape)) > GUESS_WITHIN
+        ):
+            return None
+        return plan
+
+    def _hint(self, part: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"hint-{hashlib.sha256(part.encode()).hexdigest()[:32]}.json"
 
 
 def _shape(alone: LaidOutReport) -> list[list]:
     return [
         [b.flow, b.kind, len(b.html)]
-        for s in (alone.chapters[0].opener, *alone.chapters[0].sections)
+        for chapter in alone.chapters
+        for s in (chapter.opener, *chapter.sections)
         for b in s.blocks
     ]
 
 
-def _hint_path(cache_dir: Path, chapter: str) -> Path:
-    return cache_dir / f"hint-{hashlib.sha256(chapter.encode()).hexdigest()[:32]}.json"
-
-
-def _guesses(pending: list[_Pending], cache_dir: Path | None) -> list[dict[str, int]] | None:
-    """Each pending chapter's last decision, if every one of them has one from a version of the
-    chapter that differs only a little; else None."""
-    if cache_dir is None:
-        return None
-    guesses = []
-    for p in pending:
-        stored = read_entry(_hint_path(cache_dir, p.chapter), HINT)
-        hint = json.loads(stored) if stored is not None else None
-        shape = _shape(p.alone)
-        if (
-            hint is None
-            or len(hint["shape"]) != len(shape)
-            or any(a[:2] != b[:2] for a, b in zip(hint["shape"], shape))
-            or sum(abs(a[2] - b[2]) for a, b in zip(hint["shape"], shape)) > GUESS_WITHIN
-        ):
-            return None
-        guesses.append(hint["moves"])
-    return guesses
-
-
-def _record(pending: _Pending, decided: dict[str, int], cache_dir: Path | None) -> None:
-    """Keep a decision under its chapter's key, and as the guess for the chapter's next version."""
-    if pending.path is None or cache_dir is None:
-        return
-    write_entry(pending.path, FORMAT, json.dumps(decided, sort_keys=True).encode())
-    hint = {"shape": _shape(pending.alone), "moves": decided}
-    write_entry(_hint_path(cache_dir, pending.chapter), HINT, json.dumps(hint, sort_keys=True).encode())
-    prune(cache_dir, MAX_ENTRIES)
-
-
-def _flow_key(html: str, css: str) -> str:
-    """A digest of everything a chapter's page breaks depend on."""
-    h = hashlib.sha256(_code_version().encode())
+def flow_key(html: str, css: str) -> str:
+    """A digest of everything a part's page breaks depend on: its HTML, the stylesheet, the files
+    they name (fonts, pictures), and the code and libraries (output_cache.code_version)."""
+    h = hashlib.sha256(FORMAT + code_version().encode())
     h.update(html.encode() + b"\0" + css.encode())
     for url in sorted(set(re.findall(r"file://[^\"')\s]+", html + css))):
         h.update(url.encode() + b"=" + _file_digest(unquote(urlsplit(url).path)).encode())
@@ -328,17 +246,3 @@ def _file_digest(path: str) -> str:
     except OSError:
         return "missing"
     return file_digest(Path(path), st.st_size, st.st_mtime_ns)
-
-
-@cache
-def _code_version() -> str:
-    h = hashlib.sha256(f"flow 1 {sys.version}".encode())
-    here = Path(__file__).parent
-    for name in ("flow.py", "layout.py", "pdf.py"):
-        h.update((here / name).read_bytes())
-    for dist in ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(dist.encode())
-    return h.hexdigest()

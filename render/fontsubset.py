@@ -52,12 +52,16 @@ choice (slower, or with machine-dependent bytes) until the hook is updated.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from fontTools import subset
+from fontTools.ttLib import TTFont
 
 from .weasyprint_libs import weasyprint_fonts
 
@@ -110,3 +114,66 @@ def reproducible_subsetting() -> Iterator[None]:
         yield
     finally:
         weasyprint_fonts.harfbuzz_subset, weasyprint_fonts.subset = saved
+
+
+@dataclass(frozen=True)
+class DeferredFont:
+    """A font a part's PDF embeds empty, to be subset once for all parts (pdf_merge.py): which
+    file (by SHA-256) and face, the glyphs the part uses, and WeasyPrint's options for it."""
+
+    digest: str
+    index: int
+    glyphs: tuple[int, ...]
+    hinting: bool
+    notdef_outline: bool
+
+
+@contextmanager
+def deferred_subsetting(files: dict[str, bytes]) -> Iterator[dict[str, DeferredFont]]:
+    """While a part is written: the fonts whose files are given (by SHA-256) are embedded empty
+    and their glyphs noted, by WeasyPrint's font name, in the dict yielded; the joined PDF embeds
+    each font once, subset to the glyphs of every part (`subset_font`). Other fonts, and fonts
+    WeasyPrint would change beyond subsetting (variable, colour or bitmap fonts), are subset as
+    usual. Subsetting each part's fonts apart would cost five faces' subsetting per part and embed
+    each glyph once per part."""
+    deferred: dict[str, DeferredFont] = {}
+    font_class = weasyprint_fonts.Font
+    original = font_class.clean
+
+    def clean(font, to_unicode, hinting):
+        digest = hashlib.sha256(font.file_content).hexdigest()
+        plain = not ("fvar" in font.tables or font.png or font.svg or font.colr or font.bitmap)
+        if digest not in files or not plain or not to_unicode:
+            return original(font, to_unicode, hinting)
+        deferred[font.name.decode().lstrip("/")] = DeferredFont(
+            digest, font.index, tuple(sorted(to_unicode)), bool(hinting), bool(font.missing)
+        )
+        font.file_content = b""
+
+    font_class.clean = clean
+    try:
+        yield deferred
+    finally:
+        font_class.clean = original
+
+
+def subset_font(data: bytes, fonts: list[DeferredFont]) -> bytes:
+    """One font file subset to the glyphs of all the given uses of it, with the options WeasyPrint
+    subsets with (Font._fonttools_subset), so it holds what each part's font would have held."""
+    first = fonts[0]
+    options = subset.Options(
+        retain_gids=True,
+        passthrough_tables=True,
+        ignore_missing_glyphs=True,
+        hinting=any(f.hinting for f in fonts),
+        desubroutinize=True,
+        notdef_outline=any(f.notdef_outline for f in fonts),
+    )
+    options.drop_tables += ["GSUB", "GPOS", "SVG"]
+    subsetter = PrunedFirstSubsetter(options)
+    subsetter.populate(gids=sorted({g for f in fonts for g in f.glyphs}))
+    font = TTFont(io.BytesIO(data), fontNumber=first.index)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()

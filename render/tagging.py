@@ -335,33 +335,36 @@ def describe_links(
 
 
 def repair(
-    pdf_bytes: bytes,
+    pdf: bytes | pikepdf.Pdf,
     link_descriptions: dict[str, str] | None = None,
     record: Record | None = None,
     *,
     ua2: bool = False,
 ) -> bytes:
-    """The PDF with its tags repaired, saved with a deterministic file ID (same input, same bytes).
-    With a record of each element's origin (origins.py), split elements are joined and the roles
-    the templates ask for applied; without one, split tables are joined by their shape."""
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        artifact_orphaned_marked_content(pdf)
-        own_words = {}
-        if record:
-            tree = Tree(pdf)
-            artifacts: dict[int, set[int]] = {}
-            join_pieces(tree, record, artifacts)
-            apply_roles(tree, record, artifacts)
-            mark_as_artifacts(pdf, artifacts)
-            add_id_tree(tree)
-            own_words = link_texts(tree, record)
-            if ua2:
-                repair_ua2(tree, record)
-        else:
-            merge_split_tables(pdf)
-        add_header_scope(pdf)
-        fix_figure_bboxes(pdf)
-        describe_links(pdf, link_descriptions or {}, own_words)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+    """The PDF (its bytes, or opened: the record's object numbers are those of the open PDF) with
+    its tags repaired, saved with a deterministic file ID (same input, same bytes). With a record
+    of each element's origin (origins.py), split elements are joined and the roles the templates
+    ask for applied; without one, split tables are joined by their shape."""
+    if not isinstance(pdf, pikepdf.Pdf):
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            return repair(opened, link_descriptions, record, ua2=ua2)
+    artifact_orphaned_marked_content(pdf)
+    own_words = {}
+    if record:
+        tree = Tree(pdf)
+        artifacts: dict[int, set[int]] = {}
+        join_pieces(tree, record, artifacts)
+        apply_roles(tree, record, artifacts)
+        mark_as_artifacts(pdf, artifacts)
+        add_id_tree(tree)
+        own_words = link_texts(tree, record)
+        if ua2:
+            repair_ua2(tree, record)
+    else:
+        merge_split_tables(pdf)
+    add_header_scope(pdf)
+    fix_figure_bboxes(pdf)
+    describe_links(pdf, link_descriptions or {}, own_words)
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()

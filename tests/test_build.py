@@ -256,40 +256,40 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
 
 
 def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flow(tmp_path, monkeypatch):
-    """The PDF's charts and flow pass share the spare core with forked helpers of their own; the
+    """The PDF's charts and flow pass use the spare core for forked helpers of their own; the
     deck's worker takes that core only after them, unless the report is big enough for memory to
     matter more. Worker or not, the outputs are the same bytes."""
     from render import pdf as pdf_module
     from render.forked import Forked
 
     events: list[str] = []
-    real_flow, real_go = pdf_module.plan_flow, Forked.go
+    real_plan, real_go = pdf_module._plan, Forked.go
 
-    def flow(*args, **kwargs):
-        events.append("flow, shared" if kwargs["share"] else "flow")
-        return real_flow(*args, **kwargs)
+    def plan(*args, **kwargs):
+        events.append("plan, guessing" if kwargs["guess"] else "plan")
+        return real_plan(*args, **kwargs)
 
     def go(self):
         if self._gate is not None:
             events.append("worker")
         real_go(self)
 
-    monkeypatch.setattr(pdf_module, "plan_flow", flow)
+    monkeypatch.setattr(pdf_module, "_plan", plan)
     monkeypatch.setattr(Forked, "go", go)
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
     build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
-    assert events == ["flow, shared", "worker"]
+    assert events == ["plan, guessing", "worker"]
     events.clear()
     build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
     assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
     monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
     events.clear()
     build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
-    assert events == ["worker", "flow, shared"], "the worker at once"
+    assert events == ["worker", "plan, guessing"], "the worker at once"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     events.clear()
     build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
-    assert events == ["flow"]
+    assert events == ["plan"]
     for name in ("impact-report-2022.pdf", "impact-report-2022.pptx", "web/index.html"):
         assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
 

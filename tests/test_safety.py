@@ -121,12 +121,15 @@ def styles_copy(tmp_path) -> Path:
 
 
 def html_error(content: Path, styles: Path) -> str:
-    from render.pdf import render_html
+    from render.pdf import _html, render_html
+    from render.pdf_parts import whole
 
     report = assemble(load_content(content), styles)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    theme = Theme.load(styles)
     with pytest.raises(ContentError) as caught:
-        render_html(report, Theme.load(styles), {cid: svg for cid in report.charts})
+        source = render_html(report, theme, {cid: svg for cid in report.charts})
+        _html(report, theme, source.layout, whole(source.layout))
     return caught.value.describe()
 
 
