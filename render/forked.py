@@ -9,10 +9,14 @@ itself: a result comes back, or None. Its result is read by a thread as soon as 
 child with a big one (the deck) leaves and frees its memory at once instead of waiting on a full
 pipe until the parent asks.
 
+A child may also talk with its parent on the way (`talk`): say what it has found so far and wait
+for an answer, as the PDF's parts do (pdf.py: plans first, then the page numbers to write with).
+Messages are pickles framed by their length, both ways.
+
 Fork is safe here because the build forks from its main thread while no other thread of ours
-runs Python code: a thread reading a child's pipe is blocked in os.read, holding no lock the child
-could need. Linux only: elsewhere (macOS's system libraries are not fork-safe; Windows has no
-fork) everything runs in the build's own process.
+runs Python code that the child needs: a thread reading a child's pipe only ever holds the lock
+of its own helper, which the new child never uses. Linux only: elsewhere (macOS's system
+libraries are not fork-safe; Windows has no fork) everything runs in the build's own process.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import gc
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -48,46 +53,125 @@ def may_share() -> bool:
     return _sharing
 
 
+_FRAME = struct.Struct(">BQ")  # a message's kind (below) and length, then its pickled bytes
+_SAID, _RESULT = 1, 2  # something the child said on the way (Channel.send), its work's result
+
+
+def _frame(kind: int, value: Any) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _FRAME.pack(kind, len(data)) + data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class Channel:
+    """The child's end of a conversation with the parent (Forked.start(..., talk=True)): `send`
+    tells the parent something before the work is done, `receive` waits for the parent's answer
+    (None when the parent has gone or closed its end)."""
+
+    def __init__(self, out: int, inbox: int) -> None:
+        self._out, self._inbox = out, inbox
+
+    def send(self, value: Any) -> None:
+        _write_all(self._out, _frame(_SAID, value))
+
+    def receive(self) -> Any | None:
+        head = _read_exactly(self._inbox, _FRAME.size)
+        if head is None:
+            return None
+        _, size = _FRAME.unpack(head)
+        data = _read_exactly(self._inbox, size)
+        return pickle.loads(data) if data is not None else None  # our own parent's bytes
+
+
 class Forked:
-    """`work()` running in a forked child; `result()` waits for its return value."""
+    """`work()` running in a forked child; `result()` waits for its return value. With `talk`,
+    `work(channel)` may also tell the parent things on the way (`receive()` here) and wait for
+    its answers (`send()` here)."""
 
     def __init__(
-        self, pid: int, fd: int, gate: int | None = None, done: Callable[[], None] | None = None
+        self,
+        pid: int,
+        fd: int,
+        gate: int | None = None,
+        done: Callable[[], None] | None = None,
+        inbox: int | None = None,
     ) -> None:
         self.pid: int | None = pid
         self._fd: int | None = fd
         self._gate = gate  # written to (or closed) to let a gated child begin
         self._gate_lock = threading.Lock()  # go() may come from another child's reading thread
+        self._inbox = inbox  # the parent's end of the pipe the child receives on
         self._done = done  # called by the reading thread once the child has answered or left
-        self._chunks: list[bytes] = []
+        self._said: list[bytes] = []  # what the child said on the way, not yet received
+        self._result: bytes | None = None
+        self._ended = False
+        self._news = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
+        """Read the child's messages as they come, until it closes its end."""
+        buffer = b""
         try:
             while chunk := os.read(self._fd, 1 << 20):
-                self._chunks.append(chunk)
+                buffer += chunk
+                while len(buffer) >= _FRAME.size:
+                    kind, size = _FRAME.unpack_from(buffer)
+                    if len(buffer) < _FRAME.size + size:
+                        break
+                    data, buffer = buffer[_FRAME.size : _FRAME.size + size], buffer[_FRAME.size + size :]
+                    with self._news:
+                        if kind == _SAID:
+                            self._said.append(data)
+                        else:
+                            self._result = data
+                        self._news.notify_all()
         except (OSError, TypeError):  # closed by close(): the parent no longer wants it
             pass
+        with self._news:
+            self._ended = True
+            self._news.notify_all()
         if self._done:
             self._done()
 
     @classmethod
     def start(
-        cls, work: Callable[[], Any], *, gated: bool = False, done: Callable[[], None] | None = None
+        cls,
+        work: Callable[..., Any],
+        *,
+        gated: bool = False,
+        done: Callable[[], None] | None = None,
+        talk: bool = False,
     ) -> Forked | None:
         """The child doing `work`, or None where this process cannot fork. A `gated` child waits
         for go() before it begins: forked early, while this process holds little memory for it
         to share, it starts its work only when a core is there for it. `done` is called (from
-        another thread) as soon as the child has answered or left."""
+        another thread) as soon as the child has answered or left. With `talk`, the work is
+        called with the child's Channel."""
         if not sys.platform.startswith("linux"):
             return None  # fork is unsafe with macOS's system libraries, missing on Windows
         read, write = os.pipe()
         gate_read, gate_write = os.pipe() if gated else (None, None)
+        inbox_read, inbox_write = os.pipe() if talk else (None, None)
         try:
             pid = os.fork()
         except OSError:
-            for fd in (read, write, gate_read, gate_write):
+            for fd in (read, write, gate_read, gate_write, inbox_read, inbox_write):
                 if fd is not None:
                     os.close(fd)
             return None
@@ -95,6 +179,8 @@ class Forked:
             status = 1
             try:
                 os.close(read)
+                if inbox_write is not None:
+                    os.close(inbox_write)
                 if gate_read is not None:
                     os.close(gate_write)
                     if not os.read(gate_read, 1):
@@ -107,16 +193,17 @@ class Forked:
                 quiet = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(quiet, 1)
                 os.dup2(quiet, 2)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as out:
-                    out.write(data)
+                result = work(Channel(write, inbox_read)) if inbox_read is not None else work()
+                _write_all(write, _frame(_RESULT, result))
                 status = 0
             finally:
                 os._exit(status)
         os.close(write)
         if gate_read is not None:
             os.close(gate_read)
-        return cls(pid, read, gate_write, done)
+        if inbox_read is not None:
+            os.close(inbox_read)
+        return cls(pid, read, gate_write, done, inbox_write)
 
     def go(self) -> None:
         """Let a gated child begin (once; nothing for a child that was not gated)."""
@@ -128,23 +215,42 @@ class Forked:
                     os.close(self._gate)
                 self._gate = None
 
+    def receive(self) -> Any | None:
+        """The next thing the child said on the way (waiting for it), or None once it has left
+        without saying more."""
+        with self._news:
+            self._news.wait_for(lambda: self._said or self._ended)
+            data = self._said.pop(0) if self._said else None
+        return _loads(data)
+
+    def send(self, value: Any) -> bool:
+        """Answer the child (Channel.receive); False when it can no longer hear."""
+        if self._inbox is None:
+            return False
+        try:
+            _write_all(self._inbox, _frame(_SAID, value))
+        except OSError:  # the child has left
+            return False
+        return True
+
     def result(self) -> Any | None:
         """The child's result (waiting for it), or None when it failed."""
         if self._fd is None or self.pid is None:
             return None
         self.go()
+        self._close_inbox()
         self._reader.join()
-        data = b"".join(self._chunks)
         os.close(self._fd)
         self._fd = None
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
-        if status != 0:
-            return None
-        try:
-            return pickle.loads(data)  # our own child's bytes, through our own pipe
-        except Exception:
-            return None
+        return _loads(self._result) if status == 0 else None
+
+    def _close_inbox(self) -> None:
+        if self._inbox is not None:
+            with suppress(OSError):
+                os.close(self._inbox)
+            self._inbox = None
 
     def close(self) -> None:
         """Stop the child if it still runs (the parent gave up on it, or failed first)."""
@@ -153,6 +259,7 @@ class Forked:
                 with suppress(OSError):
                     os.close(self._gate)
                 self._gate = None
+        self._close_inbox()
         if self.pid is not None:
             with suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -164,3 +271,12 @@ class Forked:
             with suppress(OSError):
                 os.close(self._fd)
             self._fd = None
+
+
+def _loads(data: bytes | None) -> Any | None:
+    if data is None:
+        return None
+    try:
+        return pickle.loads(data)  # our own child's bytes, through our own pipe
+    except Exception:
+        return None

@@ -1,15 +1,13 @@
 """What WeasyPrint 70 needs to lay out and write one part of the report (pdf_parts.py) as the
 whole report's pages.
 
-- Page numbers from the part's first page: plain CSS, a stylesheet of the part's own
-  (`first_page_css`), which target-counter() inside the part reads too.
-- The report's page count, for "Page 3 of 33": WeasyPrint sets the `pages` counter to the number
-  of pages of the document it lays out, just before it makes each page's margin boxes
-  (weasyprint/layout/__init__.py, `layout_document`). `counting_pages(total)` wraps
-  `make_margin_boxes` to set the counter first, and keeps what each page's margin boxes were made
-  from, so that `recount` can make them again once the total is known: a part laid out before the
-  parts after it only learns the report's length at the end. Margin boxes never move a page's
-  content, so nothing else on the page changes.
+- "Page 3 of 33" in the running foot: WeasyPrint numbers the pages of the document it lays out,
+  from 1, and sets the `pages` counter to their number, just before it makes each page's margin
+  boxes (weasyprint/layout/__init__.py, `layout_document`). `keeping_margins()` wraps
+  `make_margin_boxes` to keep what each page's margin boxes were made from, so that `recount` can
+  make them again with the page's number in the report and the report's page count, once the
+  parts before it and after it are laid out. Margin boxes never move a page's content, so nothing
+  else on the page changes, and a part is laid out the same wherever it falls.
 - Links to other parts: WeasyPrint drops a link whose anchor is not in its document
   (`resolve_links`: "No anchor #x"). `linking_out(names)` lets links to those names through, as
   the named destinations they are; the joined PDF defines every part's names (pdf_merge.py).
@@ -42,11 +40,6 @@ def hooks_apply() -> bool:
     )
 
 
-def first_page_css(first_page: int) -> str:
-    """The part's own stylesheet: its pages are numbered from first_page."""
-    return f"@page :first {{ counter-reset: page {first_page} }}"
-
-
 @dataclass
 class Margins:
     """What each page's margin boxes were made from, in page order, to make them again."""
@@ -55,15 +48,13 @@ class Margins:
 
 
 @contextmanager
-def counting_pages(total: int | None) -> Iterator[Margins]:
-    """While a part is laid out: its margin boxes count `total` pages (the part's own count when
-    None), and what they are made from is kept in the Margins yielded."""
+def keeping_margins() -> Iterator[Margins]:
+    """While a part is laid out: what its margin boxes are made from is kept in the Margins
+    yielded."""
     margins = Margins()
     original = _layout.make_margin_boxes
 
     def make_margin_boxes(context, page, state):
-        if total is not None:
-            state[1]["pages"] = [total]
         margins.made.append((context, page, state))
         return original(context, page, state)
 
@@ -74,13 +65,15 @@ def counting_pages(total: int | None) -> Iterator[Margins]:
         _layout.make_margin_boxes = original
 
 
-def recount(margins: Margins, total: int) -> None:
-    """Make a laid-out part's margin boxes again for a report of `total` pages."""
-    for number, (context, page, state) in enumerate(margins.made, start=1):
-        if state[1].get("pages") == [total]:
+def recount(margins: Margins, first_page: int, total: int) -> None:
+    """Make a laid-out part's margin boxes again for its pages' numbers in the report, the first
+    being `first_page`, and a report of `total` pages."""
+    for index, (context, page, state) in enumerate(margins.made):
+        counters = state[1]
+        if counters.get("page") == [first_page + index] and counters.get("pages") == [total]:
             continue
-        state[1]["pages"] = [total]
-        context.current_page = number  # as layout_document sets it: string() reads it
+        counters["page"], counters["pages"] = [first_page + index], [total]
+        context.current_page = index + 1  # as layout_document sets it: string() reads it
         kept = [child for child in page.children if not isinstance(child, _boxes.MarginBox)]
         page.children = (*kept, *_layout.make_margin_boxes(context, page, state))
         _background.layout_backgrounds(page, context.get_image_from_uri)

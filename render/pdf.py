@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from .cache_store import file_digest, prune, read_entry, write_entry
@@ -36,7 +38,7 @@ from .origins import recording
 from .output_cache import code_version
 from .outputs import Job, timed
 from .page_refs import cached_page_references
-from .part_hooks import Margins, counting_pages, first_page_css, linking_out, recount
+from .part_hooks import Margins, keeping_margins, linking_out, recount
 from .paths import Resolver
 from .pdf_merge import WrittenPart, decode_part, encode_part, merge
 from .pdf_parts import Part, anchor_ids, contents_targets, parts_of, whole, with_page_numbers
@@ -122,11 +124,10 @@ def _source_date(year: int) -> Iterator[None]:
 
 @dataclass
 class LaidOutPart:
-    """A part as WeasyPrint laid it out here: from which HTML, from which page number, and what
-    its margin boxes were made from (to count the report's pages in them once that is known)."""
+    """A part as WeasyPrint laid it out in this process: from which HTML, and what its margin
+    boxes were made from (to number its pages once its place in the report is known)."""
 
     html: str
-    first_page: int
     document: object  # weasyprint.Document
     margins: Margins
 
@@ -146,18 +147,18 @@ class PartWriter:
             st = path.stat()
             self.font_files[file_digest(path, st.st_size, st.st_mtime_ns)] = path.read_bytes()
 
-    def lay(self, html: str, first_page: int, total: int | None = None) -> LaidOutPart:
-        numbering = weasyprint.CSS(string=first_page_css(first_page), font_config=self.fonts)
+    def lay(self, html: str) -> LaidOutPart:
         document = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        with counting_pages(total) as margins:
+        with keeping_margins() as margins:
             laid = document.render(
-                stylesheets=[self.stylesheet, numbering], font_config=self.fonts, pdf_variant=self.variant
+                stylesheets=[self.stylesheet], font_config=self.fonts, pdf_variant=self.variant
             )
-        return LaidOutPart(html, first_page, laid, margins)
+        return LaidOutPart(html, laid, margins)
 
-    def write(self, part: LaidOutPart, total: int, elsewhere: set[str]) -> WrittenPart:
-        """The part's PDF, its pages counting `total`, links to `elsewhere` (other parts' ids) kept."""
-        recount(part.margins, total)
+    def write(self, part: LaidOutPart, first_page: int, total: int, elsewhere: set[str]) -> WrittenPart:
+        """The part's PDF, its pages numbered from `first_page` of `total`, its links to
+        `elsewhere` (other parts' ids) kept."""
+        recount(part.margins, first_page, total)
         with linking_out(elsewhere), deferred_subsetting(self.font_files) as deferred, recording() as record:
             data = part.document.write_pdf(pdf_variant=self.variant)
         return WrittenPart(data, record, dict(deferred), len(part.document.pages))
@@ -214,17 +215,15 @@ def render_pdf(
     pdf_standard: str | None = None,
     cache_dir: Path | None = None,
     *,
-    guess: bool = False,
+    helpers: bool = False,
     ready: Callable[[], None] | None = None,
 ) -> bytes:
     """The tagged PDF: every part planned (its figures moved to fill the gaps a pushed figure
-    leaves: flow.py), laid out, written and joined; plans and written parts read from cache_dir
-    when their inputs are unchanged. With `guess`, a part edited a little is laid out with its
-    last plan while a forked child checks it. `ready` is called once no child is needed any more:
-    the build's worker begins then."""
+    leaves: flow.py), written with its page numbers, and the parts joined; plans and written parts
+    read from cache_dir when their inputs are unchanged. With `helpers` (a core to spare), forked
+    children share the work (_Parts). `ready` is called once no child is needed any more: the
+    build's worker begins then."""
     standard = pdf_standard or report.meta.pdf_standard
-    variant = f"pdf/{standard}"
-    ready = ready or (lambda: None)
     try:
         with (
             _source_date(report.meta.published_year),
@@ -232,13 +231,13 @@ def render_pdf(
             cached_page_references(),
             whole_word_svg_text(),
         ):
-            writer = PartWriter(report, theme, source.css, variant)
+            writer = PartWriter(report, theme, source.css, f"pdf/{standard}")
             store = PartStore(cache_dir)
-            plans = PlanCache(cache_dir / "flow" if cache_dir else None)
-            parts, planned, laid = _plan(report, theme, source, writer, plans, guess=guess)
-            ready()
-            written = _write(report, theme, source, writer, store, parts, planned, laid)
-            del laid
+            parts = _Parts(
+                report, theme, source, writer, PlanCache(cache_dir / "flow" if cache_dir else None), store
+            )
+            written = parts.made(helpers, ready or (lambda: None))
+            del parts
             gc.collect()  # the laid-out pages (1.5 MB a page, in reference cycles) before the join
             pdf, record = merge(
                 written, lambda name, uses: store.subset(writer.font_files[uses[0].digest], uses)
@@ -253,98 +252,236 @@ def render_pdf(
         ) from None
 
 
-def _alone(layout: LaidOutReport, part: Part) -> LaidOutReport:
-    """The report holding only the part's chapters, as the flow decision reads it."""
-    return replace(layout, chapters=part.chapters, glance=(), appendix=())
+class _PagesMoved(Exception):
+    """A part laid out with its page numbers has more or fewer pages than planned."""
 
 
-def _plan(report, theme, source, writer, plans, guess):
-    """Every part's plan, in page order: from the cache, or laid out here (and then kept, laid
-    out, in `laid` when that layout is the part's final one)."""
-    layout = source.layout
-    targets = set(contents_targets(layout))
-    parts = parts_of(layout, source.css)
-    found: list[Plan] = []
-    laid: dict[int, LaidOutPart] = {}
-    first_page = 1
-    for index, part in enumerate(parts):
-        html = _html(report, theme, layout, with_page_numbers(part, layout, None))
-        key = plans.key(html, source.css)
-        plan = plans.get(key)
-        if plan is None:
-            alone = _alone(layout, part)
+class _Parts:
+    """The report's parts through their two steps, with a forked child sharing each when a core
+    is free:
 
-            def moved_html(moves: dict[str, int], part: Part = part) -> str:
-                moved = layout.moved(moves)
-                return _html(report, theme, moved, with_page_numbers(part.moved(moved), moved, None))
+    1. Plan every part whose plan is not cached: lay it out as written, decide its moves, and lay
+       it out again with them if there are any (flow.py). This process takes the parts from the
+       first on, the child from the last back, until they meet; each keeps the layouts it made.
+       With a single part to plan (after an edit), its last plan is guessed while the child
+       checks it (`_decide`).
+    2. Write every part whose PDF is not cached, with its place in the report (its first page
+       number, the report's page count, the other parts' page numbers it prints). A part is
+       written where it was laid out; parts to lay out now are shared by their pages.
 
-            last = plans.guess(part.name, alone) if guess else None
-            laid[index], moves = _decide(writer, html, first_page, alone, moved_html, last)
-            plan = plan_of(laid[index].document, alone, moves, targets)
-            plans.put(key, plan, part.name, alone)
-        found.append(plan)
-        first_page += plan.pages
-    return parts, found, laid
+    A layout does not depend on where its part falls, so a part laid out in step 1 is written as
+    it is, only its running foot numbered anew (part_hooks.recount); the parts that print other
+    pages' numbers (the contents, a chapter opener) are laid out again with them, here."""
+
+    def __init__(self, report, theme, source, writer: PartWriter, plans: PlanCache, store: PartStore) -> None:
+        self.report, self.theme, self.layout, self.css = report, theme, source.layout, source.css
+        self.writer, self.plan_cache, self.store = writer, plans, store
+        self.parts = parts_of(self.layout, self.css)
+        self.targets = set(contents_targets(self.layout))
+        self.keys = [plans.key(self.html(i), self.css) for i in range(len(self.parts))]
+        self.plans: list[Plan | None] = [plans.get(key) for key in self.keys]
+        self.laid: dict[int, LaidOutPart] = {}  # final layouts made in this process
+        self.theirs: set[int] = set()  # parts the child laid out (and keeps)
+
+    def html(
+        self, index: int, moves: dict[str, int] | None = None, pages: dict[str, int] | None = None
+    ) -> str:
+        """A part's HTML: as written, or with figures moved; page numbers, or placeholders."""
+        layout = self.layout.moved(moves) if moves else self.layout
+        part = self.parts[index].moved(layout)
+        return _html(self.report, self.theme, layout, with_page_numbers(part, layout, pages))
+
+    def made(self, helpers: bool, ready: Callable[[], None]) -> list[WrittenPart]:
+        """Every part's PDF, in page order."""
+        child = self._plan(helpers)
+        try:
+            return self._write(child, helpers, ready)
+        finally:
+            if child is not None:
+                child.close()
+            ready()
+
+    # Step 1
+
+    def decide(self, index: int, last: Plan | None = None) -> None:
+        """Plan a part: lay it out, decide its moves, lay it out again with them when there are any
+        (with `last`, the part's last plan, guessed: see _decide). Its final layout is kept unless
+        it prints page numbers."""
+        part, html = self.parts[index], self.html(index)
+        alone = replace(self.layout, chapters=part.chapters, glance=(), appendix=())
+        laid, moves = _decide(self.writer, html, alone, lambda moves: self.html(index, moves), last)
+        plan = plan_of(laid.document, alone, moves, self.targets)
+        self.plans[index] = plan
+        self.plan_cache.put(self.keys[index], plan, part.name, alone)
+        if not part.numbered:
+            self.laid[index] = laid
+
+    def _plan(self, helpers: bool) -> Forked | None:
+        """Step 1. The child, when one planned parts and keeps their layouts for step 2."""
+        todo = [i for i, plan in enumerate(self.plans) if plan is None]
+        if helpers and len(todo) >= 2:
+            return self._plan_from_both_ends(todo)
+        for index in todo:
+            alone = replace(self.layout, chapters=self.parts[index].chapters, glance=(), appendix=())
+            last = self.plan_cache.guess(self.parts[index].name, alone) if helpers else None
+            self.decide(index, last)
+        return None
+
+    def _plan_from_both_ends(self, todo: list[int]) -> Forked | None:
+        ends = multiprocessing.RawArray("i", [0, len(todo)])  # shared with the child
+        lock = multiprocessing.Lock()
+
+        def claim(first: bool) -> int | None:
+            with lock:
+                if ends[0] >= ends[1]:
+                    return None
+                if first:
+                    ends[0] += 1
+                    return todo[ends[0] - 1]
+                ends[1] -= 1
+                return todo[ends[1]]
+
+        def planning(channel) -> dict[int, WrittenPart] | None:
+            mine = []
+            while (index := claim(first=False)) is not None:
+                self.decide(index)
+                mine.append(index)
+            channel.send({index: self.plans[index] for index in mine})
+            order = channel.receive()  # the plans of every part, and which parts to write here
+            if order is None:
+                return None
+            self.plans, writing = order
+            return _write_some(self, writing)
+
+        child = Forked.start(planning, talk=True)
+        while (index := claim(first=True)) is not None:
+            self.decide(index)
+        found = child.receive() if child is not None else None
+        if found is None:  # no child, or it failed: plan its parts here
+            if child is not None:
+                child.close()
+            for index in todo:
+                if self.plans[index] is None:
+                    self.decide(index)
+            return None
+        for index, plan in found.items():
+            self.plans[index] = plan
+            if not self.parts[index].numbered:
+                self.theirs.add(index)
+        return child
+
+    # Step 2
+
+    def placed(self) -> tuple[list[int], int, list[str], list[set[str]]]:
+        """With the plans as they stand: each part's first page number, the report's page count,
+        each part's HTML as printed, and each part's ids."""
+        plans = [plan for plan in self.plans if plan is not None]
+        if getattr(self, "_placed_for", None) != plans:
+            firsts, total, pages_of = _numbering(plans)
+            htmls = [
+                self.html(i, plan.moves, pages_of if self.parts[i].numbered else None)
+                for i, plan in enumerate(plans)
+            ]
+            self._placed = (firsts, total, htmls, [anchor_ids(h) for h in htmls])
+            self._placed_for = plans
+        return self._placed
+
+    def key(self, index: int) -> str:
+        firsts, total, htmls, _ = self.placed()
+        return self.store.key(htmls[index], self.css, firsts[index], total, self.writer.variant)
+
+    def write_one(self, index: int) -> WrittenPart:
+        """Lay out (unless laid out here as it is printed) and write one part; keep it."""
+        firsts, total, htmls, ids = self.placed()
+        laid = self.laid.pop(index, None)
+        if laid is None or laid.html != htmls[index]:
+            laid = self.writer.lay(htmls[index])
+        plan = self.plans[index]
+        if plan is not None and len(laid.document.pages) != plan.pages:
+            self.plans[index] = replace(plan, pages=len(laid.document.pages))
+            self.laid[index] = laid
+            raise _PagesMoved
+        elsewhere = set().union(*ids[:index], *ids[index + 1 :]) - ids[index]
+        written = self.writer.write(laid, firsts[index], total, elsewhere)
+        self.store.put(self.key(index), written)
+        return written
+
+    def _write(self, child: Forked | None, helpers: bool, ready: Callable[[], None]) -> list[WrittenPart]:
+        """Step 2: every part's PDF, from the cache or written, in page order."""
+        for _ in range(3):
+            written = {i: w for i in range(len(self.parts)) if (w := self.store.get(self.key(i))) is not None}
+            todo = [i for i in range(len(self.parts)) if i not in written]
+            theirs = self._share(todo, helpers or child is not None)
+            if child is not None and not (theirs and child.send((self.plans, theirs))):
+                child.close()
+                child = None
+            if theirs and child is None and helpers:
+                child = Forked.start(partial(_write_some, self, theirs))
+            if child is None:
+                theirs = []
+                ready()
+            try:
+                for index in todo:
+                    if index not in theirs:
+                        written[index] = self.write_one(index)
+            except _PagesMoved:  # a part prints page numbers that moved its pages: again
+                if child is not None:
+                    child.close()
+                child, self.theirs = None, set()
+                continue
+            if child is not None:
+                found = child.result() or {}
+                child = None
+                ready()
+                for index in theirs:
+                    written[index] = found[index] if index in found else self.write_one(index)
+            return [written[i] for i in range(len(self.parts))]
+        raise RuntimeError("the parts' page numbers did not settle")  # a programming error, not content
+
+    def _share(self, todo: list[int], helpers: bool) -> list[int]:
+        """Which of the parts to write go to a child: those the step-1 child laid out, and of the
+        parts to lay out now (never those printing page numbers: their pages are checked here),
+        enough to even out the pages each side writes."""
+        if not helpers or len(todo) < 2:
+            return []
+        pages = {i: plan.pages if (plan := self.plans[i]) is not None else 1 for i in todo}
+        theirs = [i for i in todo if i in self.theirs]
+        ours = [i for i in todo if i not in self.theirs]
+        for index in sorted(ours, key=lambda i: -pages[i]):
+            mine, other = sum(pages[i] for i in ours), sum(pages[i] for i in theirs)
+            if self.parts[index].numbered or other + pages[index] > mine - pages[index]:
+                continue
+            ours.remove(index)
+            theirs.append(index)
+        return sorted(theirs)
 
 
-def _decide(writer, html, first_page, alone, moved_html, last: Plan | None):
+def _write_some(parts: _Parts, indices: list[int]) -> dict[int, WrittenPart]:
+    """In a forked child: write these parts."""
+    return {index: parts.write_one(index) for index in indices}
+
+
+def _decide(writer: PartWriter, html: str, alone: LaidOutReport, moved_html, last: Plan | None):
     """Lay a part out and decide its moves (flow.plan_moves on the part laid out as written);
     when they move something, lay it out again with them. With the part's `last` plan, which
     moves something, the part is laid out with its moves while a forked child decides from the
     part as written: a right guess costs one layout here, a wrong one two."""
     if last is not None and last.moves:
-        child = Forked.start(lambda: plan_moves(writer.lay(html, first_page).document, alone))
+        child = Forked.start(lambda: plan_moves(writer.lay(html).document, alone))
         if child is not None:
             try:
-                final = writer.lay(moved_html(last.moves), first_page)
+                final = writer.lay(moved_html(last.moves))
                 moves = child.result()
             finally:
                 child.close()
             if moves is None:  # the child failed: decide here
-                moves = plan_moves(writer.lay(html, first_page).document, alone)
+                moves = plan_moves(writer.lay(html).document, alone)
             if moves != last.moves:
-                final = writer.lay(moved_html(moves), first_page) if moves else writer.lay(html, first_page)
+                final = writer.lay(moved_html(moves)) if moves else writer.lay(html)
             return final, moves
-    laid = writer.lay(html, first_page)
+    laid = writer.lay(html)
     moves = plan_moves(laid.document, alone) if alone.chapters else {}
-    return (writer.lay(moved_html(moves), first_page) if moves else laid), moves
-
-
-def _write(report, theme, source, writer, store, parts, plans, laid) -> list[WrittenPart]:
-    """Every part written (or read back) with the report's page numbers. A part whose page
-    count differs from its plan's (its first page number changed how it breaks) moves the
-    parts after it: they are made again with the true numbers."""
-    moved = source.layout.moved({k: v for plan in plans for k, v in plan.moves.items()})
-    for _ in range(3):
-        firsts = [1 + sum(p.pages for p in plans[:i]) for i in range(len(plans))]
-        total = sum(p.pages for p in plans)
-        pages_of = {a: first + page for plan, first in zip(plans, firsts) for a, page in plan.anchors.items()}
-        htmls = [
-            _html(report, theme, moved, with_page_numbers(p.moved(moved), moved, pages_of)) for p in parts
-        ]
-        ids = [anchor_ids(h) for h in htmls]
-        every = set().union(*ids)
-        written: list[WrittenPart] = []
-        for index, html in enumerate(htmls):
-            key = store.key(html, source.css, firsts[index], total, writer.variant)
-            part = store.get(key)
-            if part is None:
-                mine = laid.pop(index, None)
-                if mine is None or mine.html != html or mine.first_page != firsts[index]:
-                    mine = writer.lay(html, firsts[index], total)
-                if len(mine.document.pages) != plans[index].pages:
-                    plans[index] = replace(plans[index], pages=len(mine.document.pages))
-                    break
-                part = writer.write(mine, total, every - ids[index])
-                store.put(key, part)
-            written.append(part)
-        else:
-            return written
-    raise RuntimeError("the parts' page numbers did not settle")  # a programming error, not content
-
-
-def _moved(layout: LaidOutReport, plans: list[Plan]) -> LaidOutReport:
-    return layout.moved({flow: steps for plan in plans for flow, steps in plan.moves.items()})
+    return (writer.lay(moved_html(moves)) if moves else laid), moves
 
 
 def _numbering(plans: list[Plan]) -> tuple[list[int], int, dict[str, int]]:
@@ -356,15 +493,23 @@ def _numbering(plans: list[Plan]) -> tuple[list[int], int, dict[str, int]]:
 
 
 def whole_html(report: Report, theme: Theme, source: PdfSource, cache_dir: Path | None) -> str:
-    """The report as one HTML document, its figures moved and its contents numbered as the
-    build's parts are: what WeasyPrint alone would be given to make the same pages (the
-    benchmark's raw run; the test that the joined parts are the whole report's pages)."""
+    """The report as one HTML document, its figures moved and its pages numbered as the build's
+    parts are: what WeasyPrint alone would be given to make the same pages (the benchmark's raw
+    run; the test that the joined parts are the whole report's pages)."""
     with whole_word_svg_text():
         writer = PartWriter(report, theme, source.css, f"pdf/{report.meta.pdf_standard}")
-        plans = PlanCache(cache_dir / "flow" if cache_dir else None)
-        parts, planned, _ = _plan(report, theme, source, writer, plans, guess=False)
-    moved = _moved(source.layout, planned)
-    return _html(report, theme, moved, with_page_numbers(whole(moved), moved, _numbering(planned)[2]))
+        parts = _Parts(
+            report,
+            theme,
+            source,
+            writer,
+            PlanCache(cache_dir / "flow" if cache_dir else None),
+            PartStore(None),
+        )
+        parts._plan(helpers=False)
+    plans = [plan for plan in parts.plans if plan is not None]
+    moved = source.layout.moved({flow: steps for plan in plans for flow, steps in plan.moves.items()})
+    return _html(report, theme, moved, with_page_numbers(whole(moved), moved, _numbering(plans)[2]))
 
 
 def link_descriptions(report: Report) -> dict[str, str]:
@@ -419,6 +564,6 @@ def render(report: Report, job: Job) -> bytes:
             source,
             job.pdf_standard,
             cache_dir,
-            guess=job.spare_core,
+            helpers=job.spare_core,
             ready=job.start_apart,
         )

@@ -7,7 +7,10 @@ embedded once and subset to the glyphs of every part (fontsubset.deferred_subset
 The first part (the front matter) brings the document-wide entries: the PDF version, the
 catalogue's language, viewer preferences and XMP metadata, the document information. Each part's
 record of origins (origins.py) is carried over to the joined objects, so tagging.repair works on
-the joined PDF as on one WeasyPrint wrote: elements of different parts never share an origin.
+the joined PDF as on one WeasyPrint wrote. Elements of different parts share an origin only when
+their HTML element has the same id in both: a chapter's <section>, which its opener part and its
+sections' part each hold a piece of, is joined back into one Sect like a section a page break
+cut.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ def merge(
     pdf = pikepdf.open(io.BytesIO(parts[0].pdf))
     root = pdf.Root.StructTreeRoot
     document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
-    record = Record({n: _rekey(o, 0) for n, o in parts[0].record.origins.items()})
+    shared: dict[str, int] = {}  # an HTML id → the key of its element's origin in every part
+    record = Record({n: _rekey(o, 0, shared) for n, o in parts[0].record.origins.items()})
     nums = list(root.ParentTree.Nums)
     entries = [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
     next_key = max((k for k, _ in entries), default=-1) + 1
@@ -149,7 +153,7 @@ def merge(
         bookmarks += _copy(pdf, source, items)
         for number, origin in part.record.origins.items():
             if number in found:
-                record.origins[found[number]] = _rekey(origin, index)
+                record.origins[found[number]] = _rekey(origin, index, shared)
         for name, font in part.fonts.items():
             uses.setdefault(name, []).append(font)
 
@@ -166,8 +170,13 @@ def merge(
     return pdf, record
 
 
-def _rekey(origin: Origin, part: int) -> Origin:
-    return Origin(part * KEY_STRIDE + origin.key, origin.tag, origin.attrs, origin.text)
+def _rekey(origin: Origin, part: int, shared: dict[str, int]) -> Origin:
+    """The origin with a key unique to its part, or shared by the elements with its id."""
+    if "id" in origin.attrs:
+        key = shared.setdefault(origin.attrs["id"], -1 - len(shared))
+    else:
+        key = part * KEY_STRIDE + origin.key
+    return Origin(key, origin.tag, origin.attrs, origin.text)
 
 
 def _flat(pairs) -> pikepdf.Array:

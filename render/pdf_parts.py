@@ -1,6 +1,6 @@
-"""The PDF in parts: the front matter (cover, contents, the glance spread), each chapter, the data
-appendix and the back cover, each laid out and written by WeasyPrint as a document of its own and
-joined afterwards (pdf_merge.py).
+"""The PDF in parts: the front matter (cover, contents, the glance spread), each chapter (its opener
+page and its sections apart), the data appendix and the back cover, each laid out and written by
+WeasyPrint as a document of its own and joined afterwards (pdf_merge.py).
 
 Why: WeasyPrint lays a document out from its first page to its last every time, and a layout
 cannot be kept between processes. Every part begins on a page of its own, so it breaks into pages
@@ -14,8 +14,11 @@ page style depends on where a page falls in the whole document (`@page :first`, 
 `:blank`), because each part's first page is a document's first page. A stylesheet that uses such
 a selector gets the report as one part: slower, never different.
 
-The contents give page numbers as text (`page_of`), since they point into other parts; a chapter
-opener's own list keeps CSS's target-counter, inside its part.
+Page numbers are never laid out inside a part from its own place in the report, so a part lays
+out the same wherever it falls: the contents and a chapter opener's list give them as text
+(`page_of`), from the other parts' plans, and the running foot's "Page 3 of 33" is made again for
+the part's place once every part's length is known (part_hooks.recount). Only the parts that show
+page numbers as text (`numbered`) are laid out a second time, with the numbers in.
 """
 
 from __future__ import annotations
@@ -42,9 +45,16 @@ class Part:
     name: str
     front: bool = False  # the cover, the contents and the glance spread
     chapters: tuple[Chapter[LaidOutSection], ...] = ()
+    openers: bool = True  # the chapters' opener pages (of those with sections)
+    bodies: bool = True  # the chapters' sections
     appendix: bool = False
     back: bool = False
     page_of: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    @property
+    def numbered(self) -> bool:
+        """Whether the part prints other pages' numbers: the contents, a chapter opener's list."""
+        return self.front or (self.openers and any(c.sections for c in self.chapters))
 
     def moved(self, layout: LaidOutReport) -> Part:
         """This part with its chapters as they are in `layout` (the same report, figures moved)."""
@@ -65,7 +75,12 @@ def parts_of(layout: LaidOutReport, css: str) -> list[Part]:
     if PLACED_PAGES.search(css):
         return [whole(layout)]
     parts = [Part("front", front=True)]
-    parts += [Part(f"chapter-{c.opener.id}", chapters=(c,)) for c in layout.chapters]
+    for c in layout.chapters:
+        if c.sections:  # the opener is a page of its own (the stylesheet breaks after it)
+            parts.append(Part(f"opener-{c.opener.id}", chapters=(c,), bodies=False))
+            parts.append(Part(f"chapter-{c.opener.id}", chapters=(c,), openers=False))
+        else:
+            parts.append(Part(f"chapter-{c.opener.id}", chapters=(c,)))
     if layout.appendix:
         parts.append(Part("appendix", appendix=True))
     parts.append(Part("back", back=True))
@@ -79,9 +94,9 @@ def contents_targets(layout: LaidOutReport) -> list[str]:
 
 
 def with_page_numbers(part: Part, layout: LaidOutReport, pages: Mapping[str, int] | None) -> Part:
-    """The part with the contents' page numbers filled in (placeholders while `pages`, id → page
+    """The part with the page numbers it prints filled in (placeholders while `pages`, id → page
     number, is not known yet); other parts are unchanged."""
-    if not part.front:
+    if not part.numbered:
         return part
     targets = contents_targets(layout)
     numbers = {t: str(pages[t]) if pages and t in pages else PLACEHOLDER for t in targets}

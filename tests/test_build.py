@@ -263,29 +263,29 @@ def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flo
     from render.forked import Forked
 
     events: list[str] = []
-    real_plan, real_go = pdf_module._plan, Forked.go
+    real_plan, real_go = pdf_module._Parts._plan, Forked.go
 
-    def plan(*args, **kwargs):
-        events.append("plan, guessing" if kwargs["guess"] else "plan")
-        return real_plan(*args, **kwargs)
+    def plan(self, helpers):
+        events.append("plan, helped" if helpers else "plan")
+        return real_plan(self, helpers)
 
     def go(self):
         if self._gate is not None:
             events.append("worker")
         real_go(self)
 
-    monkeypatch.setattr(pdf_module, "_plan", plan)
+    monkeypatch.setattr(pdf_module._Parts, "_plan", plan)
     monkeypatch.setattr(Forked, "go", go)
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
     build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
-    assert events == ["plan, guessing", "worker"]
+    assert events == ["plan, helped", "worker"]
     events.clear()
     build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
     assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
     monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
     events.clear()
     build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
-    assert events == ["worker", "plan, guessing"], "the worker at once"
+    assert events == ["worker", "plan, helped"], "the worker at once"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
     events.clear()
     build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)

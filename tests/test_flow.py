@@ -17,7 +17,7 @@ from render import pdf as pdf_module
 from render.build import build
 from render.chart_cache import ChartPictures
 from render.flow import PlanCache, plan_moves
-from render.pdf import PartWriter, _html, _plan, chart_svgs, render_html
+from render.pdf import PartStore, PartWriter, _html, _Parts, chart_svgs, render_html
 from render.pdf_parts import whole, with_page_numbers
 from render.theme import Theme
 
@@ -31,12 +31,14 @@ def test_each_part_alone_decides_as_the_whole_2022_report(report):
     source = render_html(report, theme, chart_svgs(report, theme, ChartPictures.at("user")))
     writer = PartWriter(report, theme, source.css, "pdf/ua-2")
     layout = source.layout
-    whole_report = writer.lay(_html(report, theme, layout, with_page_numbers(whole(layout), layout, None)), 1)
+    whole_report = writer.lay(_html(report, theme, layout, with_page_numbers(whole(layout), layout, None)))
     decided = plan_moves(whole_report.document, layout)
-    parts, plans, _ = _plan(report, theme, source, writer, PlanCache(None), guess=False)
+    parts = _Parts(report, theme, source, writer, PlanCache(None), PartStore(None))
+    parts._plan(helpers=False)
+    plans = parts.plans
     assert decided, "the 2022 report has figures to move: the comparison means something"
     assert {k: v for plan in plans for k, v in plan.moves.items()} == decided
-    assert [p.name for p in parts][:2] == ["front", f"chapter-{layout.chapters[0].opener.id}"]
+    assert [p.name for p in parts.parts][:2] == ["front", f"chapter-{layout.chapters[0].opener.id}"]
 
 
 def _counting(monkeypatch) -> list[str]:
