@@ -97,3 +97,25 @@ def test_the_checker_shares_its_pages_with_a_child_only_when_the_build_lets_it(p
     assert walked == list(range(len(walked))) and 0 < len(walked) < len(pdf.pages) - 5, (
         "the child walked the rest"
     )
+
+
+def test_a_child_that_talks_says_things_on_the_way_and_waits_for_answers():
+    def work(channel):
+        channel.send("planned")
+        answer = channel.receive()
+        return f"wrote {answer}"
+
+    child = Forked.start(work, talk=True)
+    assert child.receive() == "planned"
+    assert child.send(["a", "b"])
+    assert child.result() == "wrote ['a', 'b']"
+
+    # A parent that gives up without answering: the child hears None and its work goes on.
+    child = Forked.start(lambda channel: (channel.send(1), channel.receive())[1], talk=True)
+    assert child.receive() == 1
+    assert child.result() is None, "the parent closed its end: the child received None and returned it"
+
+    # A child that leaves without saying anything: the parent hears None, not a hang.
+    child = Forked.start(lambda channel: 1 / 0, talk=True)
+    assert child.receive() is None
+    assert child.result() is None
