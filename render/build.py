@@ -28,13 +28,6 @@ from .years import stale_warnings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("load", "model")
-# A report with more blocks than this (about 110 pages of the 2022 content, whose 88 blocks make
-# 33 pages) lets the deck's worker begin at once instead of after the PDF's charts and flow pass:
-# its memory then comes and goes before the PDF's layout (1.5 MB a page) peaks. At 10x the later
-# start put the worker's 220 MB on top of 390 MB of layout (614 MB PSS for the whole build); at
-# once, beside the PDF's forked helpers, the peak is the PDF's own (593 MB), and keeping the
-# helpers out instead to leave the worker its core made 10x slower (142 s against 127 s).
-BIG_REPORT_BLOCKS = 300  # then each renderer's own stages (outputs.py)
 
 
 @dataclass
@@ -129,10 +122,10 @@ def _use_worker(report: Report, job: Job, since: tuple[float, float] | None) -> 
 
 
 def start_apart(renderers: list[Renderer], report: Report, job: Job) -> Forked | None:
-    """The renderers, to be rendered and checked in a forked child (outputs.run_apart) once
-    go() is called; None where this process cannot fork."""
+    """The renderers, rendered and checked in a forked child (outputs.run_apart); None where this
+    process cannot fork."""
     quiet = Job(job.theme, job.pictures, job.pdf_standard)  # no callbacks: the child tells nothing
-    return Forked.start(lambda: run_apart([r.name for r in renderers], report, quiet), gated=True)
+    return Forked.start(lambda: run_apart([r.name for r in renderers], report, quiet))
 
 
 def spare_core(since: tuple[float, float] | None) -> bool:
@@ -237,18 +230,14 @@ def build(
         reused = tuple(rendered)
         todo = [r for r in selected if r.name not in rendered]
         # Renderers that may run apart (the deck, the web edition) render in a forked child while
-        # this process writes the PDF, when a core is free for them. The PDF lets the child begin
-        # once its charts and flow pass, which share that core with forked helpers of their own,
-        # are done (job.start_apart).
+        # this process writes the PDF, when a core is free for them. Forked now, while this process
+        # holds little it could copy, and begun at once: beside the PDF's own helpers (pdf.py),
+        # the 2022 report's full build took 4.5-5.0 s, against 5.4-5.5 s with the worker begun
+        # after them, when the deck alone is left to wait for at the end.
         apart = [r for r in todo if r.may_run_apart] if any(not r.may_run_apart for r in todo) else []
         use_worker = bool(apart) and _use_worker(report, job, since)
-        # Forked now, while this process holds little it could copy, and let go when its core is
-        # free (job.start_apart): sharing memory a parent goes on writing to doubles it.
         worker = start_apart(apart, report, job) if use_worker else None
         ran_apart = False
-        job.start_apart = worker.go if worker is not None else None
-        if worker is not None and sum(len(s.blocks) for s in report.sections) > BIG_REPORT_BLOCKS:
-            worker.go()  # a big report: the worker's memory comes and goes before the layout's peak
         try:
             for renderer in todo:
                 if not use_worker or renderer not in apart:
@@ -267,7 +256,6 @@ def build(
                     rendered[name], findings[name] = data, found
                     timings.update(times)
         finally:
-            job.start_apart = None
             if worker is not None:
                 worker.close()
         for renderer in todo:

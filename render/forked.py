@@ -103,20 +103,10 @@ class Forked:
     `work(channel)` may also tell the parent things on the way (`receive()` here) and wait for
     its answers (`send()` here)."""
 
-    def __init__(
-        self,
-        pid: int,
-        fd: int,
-        gate: int | None = None,
-        done: Callable[[], None] | None = None,
-        inbox: int | None = None,
-    ) -> None:
+    def __init__(self, pid: int, fd: int, inbox: int | None = None) -> None:
         self.pid: int | None = pid
         self._fd: int | None = fd
-        self._gate = gate  # written to (or closed) to let a gated child begin
-        self._gate_lock = threading.Lock()  # go() may come from another child's reading thread
         self._inbox = inbox  # the parent's end of the pipe the child receives on
-        self._done = done  # called by the reading thread once the child has answered or left
         self._said: list[bytes] = []  # what the child said on the way, not yet received
         self._result: bytes | None = None
         self._ended = False
@@ -146,32 +136,19 @@ class Forked:
         with self._news:
             self._ended = True
             self._news.notify_all()
-        if self._done:
-            self._done()
 
     @classmethod
-    def start(
-        cls,
-        work: Callable[..., Any],
-        *,
-        gated: bool = False,
-        done: Callable[[], None] | None = None,
-        talk: bool = False,
-    ) -> Forked | None:
-        """The child doing `work`, or None where this process cannot fork. A `gated` child waits
-        for go() before it begins: forked early, while this process holds little memory for it
-        to share, it starts its work only when a core is there for it. `done` is called (from
-        another thread) as soon as the child has answered or left. With `talk`, the work is
-        called with the child's Channel."""
+    def start(cls, work: Callable[..., Any], *, talk: bool = False) -> Forked | None:
+        """The child doing `work`, or None where this process cannot fork. With `talk`, the work
+        is called with the child's Channel."""
         if not sys.platform.startswith("linux"):
             return None  # fork is unsafe with macOS's system libraries, missing on Windows
         read, write = os.pipe()
-        gate_read, gate_write = os.pipe() if gated else (None, None)
         inbox_read, inbox_write = os.pipe() if talk else (None, None)
         try:
             pid = os.fork()
         except OSError:
-            for fd in (read, write, gate_read, gate_write, inbox_read, inbox_write):
+            for fd in (read, write, inbox_read, inbox_write):
                 if fd is not None:
                     os.close(fd)
             return None
@@ -181,11 +158,6 @@ class Forked:
                 os.close(read)
                 if inbox_write is not None:
                     os.close(inbox_write)
-                if gate_read is not None:
-                    os.close(gate_write)
-                    if not os.read(gate_read, 1):
-                        os._exit(1)  # the parent gave up on us before letting us begin
-                    os.close(gate_read)
                 # Everything inherited stays shared with the parent only while nothing writes to
                 # it; the collector would write to every object it scans, so it leaves them alone.
                 gc.freeze()
@@ -199,21 +171,9 @@ class Forked:
             finally:
                 os._exit(status)
         os.close(write)
-        if gate_read is not None:
-            os.close(gate_read)
         if inbox_read is not None:
             os.close(inbox_read)
-        return cls(pid, read, gate_write, done, inbox_write)
-
-    def go(self) -> None:
-        """Let a gated child begin (once; nothing for a child that was not gated)."""
-        with self._gate_lock:
-            if self._gate is not None:
-                with suppress(OSError):
-                    os.write(self._gate, b"1")
-                with suppress(OSError):
-                    os.close(self._gate)
-                self._gate = None
+        return cls(pid, read, inbox_write)
 
     def receive(self) -> Any | None:
         """The next thing the child said on the way (waiting for it), or None once it has left
@@ -237,7 +197,6 @@ class Forked:
         """The child's result (waiting for it), or None when it failed."""
         if self._fd is None or self.pid is None:
             return None
-        self.go()
         self._close_inbox()
         self._reader.join()
         os.close(self._fd)
@@ -254,11 +213,6 @@ class Forked:
 
     def close(self) -> None:
         """Stop the child if it still runs (the parent gave up on it, or failed first)."""
-        with self._gate_lock:
-            if self._gate is not None:
-                with suppress(OSError):
-                    os.close(self._gate)
-                self._gate = None
         self._close_inbox()
         if self.pid is not None:
             with suppress(OSError):

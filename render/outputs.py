@@ -35,11 +35,8 @@ class Job:
     pdf_standard: str | None = None
     progress: Callable[[str], None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    # A core is free (build.spare_core) for forked helpers sharing the PDF's charts and flow pass.
+    # A core is free (build.spare_core) for forked helpers sharing the PDF's charts and parts.
     spare_core: bool = False
-    # Lets the renderers that run apart (the deck's worker, build.py) begin, if any: the PDF calls
-    # it once its charts and flow pass are done, so until then the spare core is theirs alone.
-    start_apart: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

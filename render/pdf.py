@@ -19,7 +19,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -216,13 +216,11 @@ def render_pdf(
     cache_dir: Path | None = None,
     *,
     helpers: bool = False,
-    ready: Callable[[], None] | None = None,
 ) -> bytes:
     """The tagged PDF: every part planned (its figures moved to fill the gaps a pushed figure
     leaves: flow.py), written with its page numbers, and the parts joined; plans and written parts
     read from cache_dir when their inputs are unchanged. With `helpers` (a core to spare), forked
-    children share the work (_Parts). `ready` is called once no child is needed any more: the
-    build's worker begins then."""
+    children share the work (_Parts)."""
     standard = pdf_standard or report.meta.pdf_standard
     try:
         with (
@@ -236,7 +234,7 @@ def render_pdf(
             parts = _Parts(
                 report, theme, source, writer, PlanCache(cache_dir / "flow" if cache_dir else None), store
             )
-            written = parts.made(helpers, ready or (lambda: None))
+            written = parts.made(helpers)
             del parts
             gc.collect()  # the laid-out pages (1.5 MB a page, in reference cycles) before the join
             pdf, record = merge(
@@ -291,15 +289,14 @@ class _Parts:
         part = self.parts[index].moved(layout)
         return _html(self.report, self.theme, layout, with_page_numbers(part, layout, pages))
 
-    def made(self, helpers: bool, ready: Callable[[], None]) -> list[WrittenPart]:
+    def made(self, helpers: bool) -> list[WrittenPart]:
         """Every part's PDF, in page order."""
         child = self._plan(helpers)
         try:
-            return self._write(child, helpers, ready)
+            return self._write(child, helpers)
         finally:
             if child is not None:
                 child.close()
-            ready()
 
     # Step 1
 
@@ -406,7 +403,7 @@ class _Parts:
         self.store.put(self.key(index), written)
         return written
 
-    def _write(self, child: Forked | None, helpers: bool, ready: Callable[[], None]) -> list[WrittenPart]:
+    def _write(self, child: Forked | None, helpers: bool) -> list[WrittenPart]:
         """Step 2: every part's PDF, from the cache or written, in page order."""
         for _ in range(3):
             written = {i: w for i in range(len(self.parts)) if (w := self.store.get(self.key(i))) is not None}
@@ -419,7 +416,6 @@ class _Parts:
                 child = Forked.start(partial(_write_some, self, theirs))
             if child is None:
                 theirs = []
-                ready()
             try:
                 for index in todo:
                     if index not in theirs:
@@ -432,7 +428,6 @@ class _Parts:
             if child is not None:
                 found = child.result() or {}
                 child = None
-                ready()
                 for index in theirs:
                     written[index] = found[index] if index in found else self.write_one(index)
             return [written[i] for i in range(len(self.parts))]
@@ -565,5 +560,4 @@ def render(report: Report, job: Job) -> bytes:
             job.pdf_standard,
             cache_dir,
             helpers=job.spare_core,
-            ready=job.start_apart,
         )

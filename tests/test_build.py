@@ -255,41 +255,36 @@ def test_the_deck_gets_a_worker_only_when_a_core_has_room_for_it(tmp_path, monke
     assert not worker(cold)
 
 
-def test_the_worker_starts_once_the_pdf_has_drawn_its_charts_and_planned_its_flow(tmp_path, monkeypatch):
-    """The PDF's charts and flow pass use the spare core for forked helpers of their own; the
-    deck's worker takes that core only after them, unless the report is big enough for memory to
-    matter more. Worker or not, the outputs are the same bytes."""
+def test_the_worker_renders_beside_the_pdf_and_its_helpers_with_the_same_bytes(tmp_path, monkeypatch):
+    """With a core to spare, the deck and the web edition render in a worker forked before the
+    PDF starts, while the PDF shares its parts with helpers of its own; serially, everything
+    renders here. The outputs are the same bytes either way."""
     from render import pdf as pdf_module
     from render.forked import Forked
 
     events: list[str] = []
-    real_plan, real_go = pdf_module._Parts._plan, Forked.go
+    real_plan, real_start = pdf_module._Parts._plan, Forked.start
 
     def plan(self, helpers):
         events.append("plan, helped" if helpers else "plan")
         return real_plan(self, helpers)
 
-    def go(self):
-        if self._gate is not None:
-            events.append("worker")
-        real_go(self)
+    def start(work, **kwargs):
+        events.append("fork")
+        return real_start(work, **kwargs)
 
     monkeypatch.setattr(pdf_module._Parts, "_plan", plan)
-    monkeypatch.setattr(Forked, "go", go)
+    monkeypatch.setattr(Forked, "start", start)
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "0")
-    build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
-    assert events == ["plan, helped", "worker"]
+    result = build(TINY, tmp_path / "apart", styles_dir=STYLES, cache_dir=None)
+    assert events[:2] == ["fork", "plan, helped"], "the worker first, then the PDF's parts"
+    assert "deck" in result.parallel
     events.clear()
     build(TINY, tmp_path / "deck", styles_dir=STYLES, formats=("pptx", "web"), cache_dir=None)
     assert events == [], "no PDF to write meanwhile: the deck and the web edition render here"
-    monkeypatch.setattr(build_module, "BIG_REPORT_BLOCKS", 0)  # a big report: at once
-    events.clear()
-    build(TINY, tmp_path / "big", styles_dir=STYLES, cache_dir=None)
-    assert events == ["worker", "plan, helped"], "the worker at once"
     monkeypatch.setenv("IMPACT_REPORT_SERIAL", "1")
-    events.clear()
-    build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
-    assert events == ["plan"]
+    result = build(TINY, tmp_path / "serial", styles_dir=STYLES, cache_dir=None)
+    assert events == ["plan"] and result.parallel == ()
     for name in ("impact-report-2022.pdf", "impact-report-2022.pptx", "web/index.html"):
         assert (tmp_path / "apart" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
 

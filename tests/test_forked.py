@@ -1,6 +1,5 @@
-"""The forked helper: a result or None, never an exception in the parent; a gated child does no
-work before it is let go, and none at all when the parent gives up on it; a big result does not
-keep the child alive until it is asked for."""
+"""The forked helper: a result or None, never an exception in the parent; a big result does not
+keep the child alive until it is asked for; a child may talk with its parent on the way."""
 
 from __future__ import annotations
 
@@ -27,28 +26,6 @@ def _alive(pid: int) -> bool:
 def test_a_result_comes_back_and_a_failure_is_none():
     assert Forked.start(lambda: {"a": [1, 2]}).result() == {"a": [1, 2]}
     assert Forked.start(lambda: 1 / 0).result() is None
-
-
-def test_a_gated_child_works_only_once_let_go(tmp_path: Path):
-    mark = tmp_path / "worked"
-
-    def work() -> str:
-        mark.write_text("yes")
-        return "done"
-
-    child = Forked.start(work, gated=True)
-    time.sleep(0.3)
-    assert not mark.exists(), "no work before go()"
-    child.go()
-    assert child.result() == "done" and mark.exists()
-
-    child = Forked.start(work, gated=True)
-    mark.unlink()
-    pid = child.pid
-    child.close()  # given up on before it began
-    time.sleep(0.2)
-    assert not mark.exists()
-    assert not _alive(pid)
 
 
 def test_a_big_result_lets_the_child_leave_before_it_is_asked_for():
