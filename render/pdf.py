@@ -19,6 +19,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -276,7 +277,9 @@ class _Parts:
         self.writer, self.plan_cache, self.store = writer, plans, store
         self.parts = parts_of(self.layout, self.css)
         self.targets = set(contents_targets(self.layout))
-        self.keys = [plans.key(self.html(i), self.css) for i in range(len(self.parts))]
+        written = [self.html(i) for i in range(len(self.parts))]
+        self.keys = [plans.key(html, self.css) for html in written]
+        self.cost = [_cost(html) for html in written]  # how long a part takes to lay out, roughly
         self.plans: list[Plan | None] = [plans.get(key) for key in self.keys]
         self.laid: dict[int, LaidOutPart] = {}  # final layouts made in this process
         self.theirs: set[int] = set()  # parts the child laid out (and keeps)
@@ -325,22 +328,22 @@ class _Parts:
         return None
 
     def _plan_from_both_ends(self, todo: list[int]) -> Forked | None:
-        ends = multiprocessing.RawArray("i", [0, len(todo)])  # shared with the child
+        """Plan the parts here and in a child, each taking the biggest part left next (a part
+        lays out alone wherever it falls, so any order will do)."""
+        queue = sorted(todo, key=lambda i: -self.cost[i])
+        taken = multiprocessing.RawValue("i", 0)  # shared with the child
         lock = multiprocessing.Lock()
 
-        def claim(first: bool) -> int | None:
+        def claim() -> int | None:
             with lock:
-                if ends[0] >= ends[1]:
+                if taken.value >= len(queue):
                     return None
-                if first:
-                    ends[0] += 1
-                    return todo[ends[0] - 1]
-                ends[1] -= 1
-                return todo[ends[1]]
+                taken.value += 1
+                return queue[taken.value - 1]
 
         def planning(channel) -> dict[int, WrittenPart] | None:
             mine = []
-            while (index := claim(first=False)) is not None:
+            while (index := claim()) is not None:
                 self.decide(index)
                 mine.append(index)
             channel.send({index: self.plans[index] for index in mine})
@@ -351,7 +354,7 @@ class _Parts:
             return _write_some(self, writing)
 
         child = Forked.start(planning, talk=True)
-        while (index := claim(first=True)) is not None:
+        while (index := claim()) is not None:
             self.decide(index)
         found = child.receive() if child is not None else None
         if found is None:  # no child, or it failed: plan its parts here
@@ -435,20 +438,28 @@ class _Parts:
 
     def _share(self, todo: list[int], helpers: bool) -> list[int]:
         """Which of the parts to write go to a child: those the step-1 child laid out, and of the
-        parts to lay out now (never those printing page numbers: their pages are checked here),
-        enough to even out the pages each side writes."""
+        parts to lay out now, enough to even out the work of both sides (a laid-out part costs
+        its writing, about half its layout)."""
         if not helpers or len(todo) < 2:
             return []
-        pages = {i: plan.pages if (plan := self.plans[i]) is not None else 1 for i in todo}
+        work = {i: self.cost[i] * (0.5 if i in self.laid or i in self.theirs else 1.5) for i in todo}
         theirs = [i for i in todo if i in self.theirs]
-        ours = [i for i in todo if i not in self.theirs]
-        for index in sorted(ours, key=lambda i: -pages[i]):
-            mine, other = sum(pages[i] for i in ours), sum(pages[i] for i in theirs)
-            if self.parts[index].numbered or other + pages[index] > mine - pages[index]:
-                continue
-            ours.remove(index)
-            theirs.append(index)
+        load = [sum(work[i] for i in todo if i in self.laid), sum(work[i] for i in theirs)]
+        free = [i for i in todo if i not in self.laid and i not in self.theirs]
+        for index in sorted(free, key=lambda i: -work[i]):
+            side = 0 if load[0] <= load[1] else 1
+            load[side] += work[index]
+            if side:
+                theirs.append(index)
         return sorted(theirs)
+
+
+def _cost(html: str) -> int:
+    """A rough measure of a part's layout time: its HTML, a picture counted as a few paragraphs."""
+    return len(_DATA_URI.sub("", html)) + 3000 * html.count("<img")
+
+
+_DATA_URI = re.compile(r"data:[^\"']+")
 
 
 def _write_some(parts: _Parts, indices: list[int]) -> dict[int, WrittenPart]:
