@@ -165,9 +165,12 @@ class PartWriter:
         return WrittenPart(data, record, dict(deferred), len(part.document.pages))
 
 
-# Laid-out pages hold about 1.5 MB each in reference cycles, which only a full collection frees. For
-# a long report it runs before the parts are joined, where the build's memory peaks; for a short
-# one (0.12 s for the 2022 report's 33 pages) the collector is left to its own time.
+# Laid-out pages hold about 1.5 MB each, in reference cycles that only a full collection frees.
+# A process keeps the layouts it planned, for step 2, up to HELD_PAGES pages (a longer report's
+# other parts are laid out again when they are written), and collects once it has let go of
+# COLLECT_AFTER_PAGES pages: a short report (the 2022 report's 33 pages) is never collected, which
+# would cost 0.12 s, and the 10x report's build stays under 600 MB.
+HELD_PAGES = 40
 COLLECT_AFTER_PAGES = 100
 PART_FORMAT = b"impact-report pdf part 1\n"
 FONT_FORMAT = b"impact-report font subset 1\n"
@@ -241,8 +244,6 @@ def render_pdf(
             )
             written = parts.made(helpers)
             del parts
-            if sum(part.pages for part in written) > COLLECT_AFTER_PAGES:
-                gc.collect()  # the laid-out pages (1.5 MB a page, in reference cycles) before the join
             pdf, record = merge(
                 written, lambda name, uses: store.subset(writer.font_files[uses[0].digest], uses)
             )
@@ -287,6 +288,7 @@ class _Parts:
         self.cost = [_cost(html) for html in written]  # how long a part takes to lay out, roughly
         self.plans: list[Plan | None] = [plans.get(key) for key in self.keys]
         self.laid: dict[int, LaidOutPart] = {}  # final layouts made in this process
+        self.held = self.dropped = 0  # pages of layouts kept, and let go since the last collection
         self.theirs: set[int] = set()  # parts the child laid out (and keeps)
 
     def html(
@@ -318,8 +320,19 @@ class _Parts:
         plan = plan_of(laid.document, alone, moves, self.targets)
         self.plans[index] = plan
         self.plan_cache.put(self.keys[index], plan, part.name, alone)
-        if not part.numbered:
+        if moves:
+            self._let_go(plan.pages)  # the layout as written
+        if not part.numbered and self.held + plan.pages <= HELD_PAGES:
             self.laid[index] = laid
+            self.held += plan.pages
+        else:
+            self._let_go(plan.pages)
+
+    def _let_go(self, pages: int) -> None:
+        self.dropped += pages
+        if self.dropped > COLLECT_AFTER_PAGES:
+            gc.collect()
+            self.dropped = 0
 
     def _plan(self, helpers: bool) -> Forked | None:
         """Step 1. The child, when one planned parts and keeps their layouts for step 2."""
@@ -399,6 +412,8 @@ class _Parts:
         """Lay out (unless laid out here as it is printed) and write one part; keep it."""
         firsts, total, htmls, ids = self.placed()
         laid = self.laid.pop(index, None)
+        if laid is not None:
+            self.held -= len(laid.document.pages)
         if laid is None or laid.html != htmls[index]:
             laid = self.writer.lay(htmls[index])
         plan = self.plans[index]
@@ -409,6 +424,7 @@ class _Parts:
         elsewhere = set().union(*ids[:index], *ids[index + 1 :]) - ids[index]
         written = self.writer.write(laid, firsts[index], total, elsewhere)
         self.store.put(self.key(index), written)
+        self._let_go(written.pages)
         return written
 
     def _write(self, child: Forked | None, helpers: bool) -> list[WrittenPart]:
