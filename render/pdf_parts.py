@@ -33,6 +33,7 @@ from .model import Chapter
 
 # Page selectors that depend on a page's place in the whole document.
 PLACED_PAGES = re.compile(r"@page[^{]*:(first|left|right|blank|nth)\b", re.IGNORECASE)
+COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 PLACEHOLDER = "00"  # a contents page number before the pages are known (two figures wide)
 _ID = re.compile(r'\bid="([^"]+)"')
 
@@ -72,7 +73,7 @@ def whole(layout: LaidOutReport) -> Part:
 def parts_of(layout: LaidOutReport, css: str) -> list[Part]:
     """The report's parts in page order; one part for the whole report when the stylesheet
     styles pages by their place in the whole document (see the module docstring)."""
-    if PLACED_PAGES.search(css):
+    if PLACED_PAGES.search(COMMENT.sub("", css)):
         return [whole(layout)]
     parts = [Part("front", front=True)]
     for c in layout.chapters:

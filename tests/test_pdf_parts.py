@@ -158,6 +158,7 @@ def test_the_parent_tree_maps_every_page_and_link(pdf_path):
     ("rule", "parts"),
     [
         ("", "several"),
+        ("/* not @page :first { } in a comment */", "several"),
         ("@page :first { margin-top: 2in }", "one"),
         ("@page:left { margin-left: 1in }", "one"),
         ("@page chapter:blank { }", "one"),
