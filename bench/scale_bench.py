@@ -71,7 +71,7 @@ def _pss(pid: int) -> int:
 
 def run_build(content: Path, out: Path, cache: Path) -> dict:
     """One cold build in a fresh process: wall, CPU (with its children), whole-tree peak RSS and
-    PSS. RSS counts a page shared by a parent and its forked child (flow.py, pdf.chart_svgs) in
+    PSS. RSS counts a page shared by a parent and its forked child (pdf.py: its parts and charts) in
     both, so their sum overstates what the build holds; PSS counts it once, split between them.
     PSS is costly to read, so it is sampled only near the RSS peak."""
     shutil.rmtree(cache, ignore_errors=True)

@@ -130,7 +130,7 @@ def start_apart(renderers: list[Renderer], report: Report, job: Job) -> Forked |
 
 
 def spare_core(since: tuple[float, float] | None) -> bool:
-    """Whether a short-lived helper process (the flow pass's fork, flow.plan_flow) would have a
+    """Whether a short-lived helper process (the PDF's forked children, pdf.py) would have a
     core to itself: two cores or more, and half a core idle while the content loaded (as for the
     worker). IMPACT_REPORT_SERIAL=1 says never, =0 always."""
     forced = os.environ.get("IMPACT_REPORT_SERIAL", "")
