@@ -266,13 +266,13 @@ class _Parts:
     is free:
 
     1. Plan every part whose plan is not cached: lay it out as written, decide its moves, and lay
-       it out again with them if there are any (flow.py). This process takes the parts from the
-       first on, the child from the last back, until they meet; each keeps the layouts it made.
+       it out again with them if there are any (flow.py). This process and the child each take
+       the biggest part left; each keeps the layouts it made (up to HELD_PAGES).
        With a single part to plan (after an edit), its last plan is guessed while the child
        checks it (`_decide`).
     2. Write every part whose PDF is not cached, with its place in the report (its first page
        number, the report's page count, the other parts' page numbers it prints). A part is
-       written where it was laid out; parts to lay out now are shared by their pages.
+       written where it was laid out; parts to lay out now are shared by their size.
 
     A layout does not depend on where its part falls, so a part laid out in step 1 is written as
     it is, only its running foot numbered anew (part_hooks.recount); the parts that print other
@@ -283,9 +283,9 @@ class _Parts:
         self.writer, self.plan_cache, self.store = writer, plans, store
         self.parts = parts_of(self.layout, self.css)
         self.targets = set(contents_targets(self.layout))
-        written = [self.html(i) for i in range(len(self.parts))]
-        self.keys = [plans.key(html, self.css) for html in written]
-        self.cost = [_cost(html) for html in written]  # how long a part takes to lay out, roughly
+        self.as_written = [self.html(i) for i in range(len(self.parts))]  # figures where written
+        self.keys = [plans.key(html, self.css) for html in self.as_written]
+        self.cost = [_cost(html) for html in self.as_written]  # how long a part takes to lay out
         self.plans: list[Plan | None] = [plans.get(key) for key in self.keys]
         self.laid: dict[int, LaidOutPart] = {}  # final layouts made in this process
         self.held = self.dropped = 0  # pages of layouts kept, and let go since the last collection
@@ -314,7 +314,7 @@ class _Parts:
         """Plan a part: lay it out, decide its moves, lay it out again with them when there are any
         (with `last`, the part's last plan, guessed: see _decide). Its final layout is kept unless
         it prints page numbers."""
-        part, html = self.parts[index], self.html(index)
+        part, html = self.parts[index], self.as_written[index]
         alone = replace(self.layout, chapters=part.chapters, glance=(), appendix=())
         laid, moves = _decide(self.writer, html, alone, lambda moves: self.html(index, moves), last)
         plan = plan_of(laid.document, alone, moves, self.targets)
