@@ -3,6 +3,7 @@ the outputs together, so a failed build never leaves half a file or destroys the
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import time
@@ -166,7 +167,22 @@ def free_cores(since: tuple[float, float] | None, cores: int) -> float:
     return cores - busy
 
 
-def build(
+def build(*args, **kwargs) -> BuildResult:
+    """Build the report (_build, which says how): with no automatic collection meanwhile. Charts
+    and layouts are garbage in big reference cycles that the collector's full passes went through
+    again and again (0.5 s of a 2022 build, 0.25 s more in young-generation passes while content
+    loads); the PDF collects itself when it has let go of enough pages (pdf._Parts)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(*args, **kwargs)
+    finally:
+        gc.unfreeze()  # what _build froze is the collector's again, for a caller that goes on
+        if collecting:
+            gc.enable()
+
+
+def _build(
     content_dir: Path,
     out_dir: Path,
     *,
@@ -218,6 +234,9 @@ def build(
             )
         if strict and warnings:
             raise StrictWarnings(warnings)
+        # What is loaded by now (the libraries, the model) lives as long as the build: a collection
+        # need not go through it again, nor a forked child touch its pages.
+        gc.freeze()
         job = Job(theme, pictures, pdf_standard, progress, timings, spare_core=spare_core(since))
         selected = [REGISTRY[name] for name in formats]
         # An output whose every input is as in an earlier build is read back with its findings.

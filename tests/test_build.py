@@ -515,3 +515,19 @@ def test_the_command_exits_with_main_s_code_and_spares_the_last_collection(monke
     with pytest.raises(SystemExit) as leaving:
         cli.run()
     assert leaving.value.code == 3 and frozen == [True]
+
+
+def test_a_build_leaves_the_collector_as_it_found_it(tmp_path):
+    """build() goes without automatic collections and freezes what it has loaded (build.py), but
+    a program that calls it goes on with its collector working and nothing frozen."""
+    import gc
+
+    assert gc.isenabled()
+    build(TINY, tmp_path / "out", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        build(TINY, tmp_path / "again", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
