@@ -517,14 +517,30 @@ def test_the_command_exits_with_main_s_code_and_spares_the_last_collection(monke
     assert leaving.value.code == 3 and frozen == [True]
 
 
-def test_a_build_leaves_the_collector_as_it_found_it(tmp_path):
-    """build() goes without automatic collections and freezes what it has loaded (build.py), but
-    a program that calls it goes on with its collector working and nothing frozen."""
+def test_a_short_report_builds_without_automatic_collection_and_the_collector_is_left_as_found(
+    tmp_path, monkeypatch
+):
+    """build() makes a short report's outputs without automatic collections, a long one's with
+    them, and freezes what it has loaded (build.py); a program that calls it goes on with its
+    collector as it was and nothing frozen."""
     import gc
 
+    from render import pdf as pdf_module
+
+    seen: list[bool] = []
+    real = pdf_module._Parts.made
+
+    def made(self, helpers):
+        seen.append(gc.isenabled())
+        return real(self, helpers)
+
+    monkeypatch.setattr(pdf_module._Parts, "made", made)
     assert gc.isenabled()
     build(TINY, tmp_path / "out", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+    monkeypatch.setattr(build_module, "SHORT_REPORT_BLOCKS", 0)
+    build(TINY, tmp_path / "long", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
+    assert seen == [False, True], "the tiny report without collection; as a long one, with"
     gc.disable()
     try:
         build(TINY, tmp_path / "again", styles_dir=STYLES, formats=("pdf",), cache_dir=None)
