@@ -53,7 +53,7 @@ if hasattr(render.cli, "run"):
 print(json.dumps({"import": imported - start, "stages": result.timings, "total": end - start,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "parallel": list(result.parallel)}))
+                  "parallel": list(result.parallel), "reused": list(getattr(result, "reused", ()))}))
 """
 
 # The final HTML as one document (figures moved and contents numbered as the build's parts have
@@ -245,6 +245,9 @@ def main() -> None:
                 if run < args.runs - 1 or name != "cold":
                     shutil.rmtree(job["out"], ignore_errors=True)
         load_end = os.getloadavg()
+        for name in ("cold", "edit", "pdf", "deck"):  # an output read back would measure nothing
+            if any(r[0].get("reused") for r in results.get(name, [])):
+                sys.exit(f"the {LABELS[name]} scenario read outputs back from a cache: not a measurement")
 
         print()
         print(f"  {'scenario':<18} {'wall: median (range)':<26} {'CPU: median (range)':<26} deck")
