@@ -169,3 +169,32 @@ def test_a_stylesheet_that_styles_pages_by_their_place_gets_the_report_as_one_pa
     source = render_html(report, theme, {cid: b"<svg/>" for cid in report.charts})
     found = parts_of(source.layout, source.css + rule)
     assert (len(found) == 1) == (parts == "one")
+
+
+def test_a_chapter_made_of_two_parts_is_one_section_to_a_screen_reader(report, pdf_path):
+    """A chapter's opener and its sections are two parts, each holding a piece of the chapter's
+    <section>: the joined tree has one Sect with the chapter's title and every section heading in
+    it, as the whole report laid out in one piece has."""
+    from pdfstruct import mcid_texts, structure
+
+    root, _ = structure(pdf_path)
+    texts = mcid_texts(pdf_path)
+    chapters = [s for s in report.sections if s.level == 1]
+    checked = 0
+    for chapter in chapters:
+        following = report.sections[report.sections.index(chapter) + 1 :]
+        sections = [
+            s.title for s in following[: next((i for i, s in enumerate(following) if s.level == 1), None)]
+        ]
+        if not sections:
+            continue
+        holders = [
+            e
+            for e in root.walk()
+            if e.role == "Sect" and any(h.role == "H2" and h.text(texts) == chapter.title for h in e.walk())
+        ]
+        assert len(holders) == 1, chapter.title
+        headings = [e.text(texts) for e in holders[0].walk() if e.role == "H3"]
+        assert headings == sections, chapter.title
+        checked += 1
+    assert checked >= 3
