@@ -290,6 +290,7 @@ class _Parts:
         self.laid: dict[int, LaidOutPart] = {}  # final layouts made in this process
         self.held = self.dropped = 0  # pages of layouts kept, and let go since the last collection
         self.theirs: set[int] = set()  # parts the child laid out (and keeps)
+        self._placed_for: list[Plan] | None = None  # the plans `placed` last worked from
 
     def html(
         self, index: int, moves: dict[str, int] | None = None, pages: dict[str, int] | None = None
@@ -394,7 +395,7 @@ class _Parts:
         """With the plans as they stand: each part's first page number, the report's page count,
         each part's HTML as printed, and each part's ids."""
         plans = [plan for plan in self.plans if plan is not None]
-        if getattr(self, "_placed_for", None) != plans:
+        if self._placed_for != plans:
             firsts, total, pages_of = _numbering(plans)
             htmls = [
                 self.html(i, plan.moves, pages_of if self.parts[i].numbered else None)
