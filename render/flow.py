@@ -134,25 +134,23 @@ class Plan:
     pages: int
     anchors: dict[str, int]
 
-    def encode(self) -> bytes:
-        return json.dumps(
-            {"moves": self.moves, "pages": self.pages, "anchors": self.anchors}, sort_keys=True
-        ).encode()
+    def as_json(self) -> dict:
+        return {"moves": self.moves, "pages": self.pages, "anchors": self.anchors}
 
     @classmethod
-    def decode(cls, data: bytes) -> Plan | None:
+    def from_json(cls, raw) -> Plan | None:
+        """The plan stored as `raw` (as_json), or None when it is not one."""
         try:
-            raw = json.loads(data)
             return cls(
                 {str(k): int(v) for k, v in raw["moves"].items()},
                 int(raw["pages"]),
                 {str(k): int(v) for k, v in raw["anchors"].items()},
             )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
 
-def plan_of(document, alone: LaidOutReport, moves: dict[str, int], targets: set[str]) -> Plan:
+def plan_of(document, moves: dict[str, int], targets: set[str]) -> Plan:
     """The plan a laid-out part (laid out with `moves`) had: its pages and its anchors' pages."""
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
@@ -184,14 +182,17 @@ class PlanCache:
         if self.folder is None:
             return None
         data = read_entry(self.folder / f"{key}.json", FORMAT)
-        return Plan.decode(data) if data is not None else None
+        try:
+            return Plan.from_json(json.loads(data)) if data is not None else None
+        except ValueError:
+            return None
 
     def put(self, key: str, plan: Plan, part: str, alone: LaidOutReport) -> None:
         """Keep a plan under its key, and as the guess for the part's next version."""
         if self.folder is None:
             return
-        write_entry(self.folder / f"{key}.json", FORMAT, plan.encode())
-        hint = {"shape": _shape(alone), "plan": json.loads(plan.encode())}
+        write_entry(self.folder / f"{key}.json", FORMAT, json.dumps(plan.as_json(), sort_keys=True).encode())
+        hint = {"shape": _shape(alone), "plan": plan.as_json()}
         write_entry(self._hint(part), HINT, json.dumps(hint, sort_keys=True).encode())
         prune(self.folder, MAX_ENTRIES)
 
@@ -202,7 +203,7 @@ class PlanCache:
         stored = read_entry(self._hint(part), HINT)
         try:
             hint = json.loads(stored) if stored is not None else None
-            before, plan = hint["shape"], Plan.decode(json.dumps(hint["plan"]).encode())
+            before, plan = hint["shape"], Plan.from_json(hint["plan"])
         except (ValueError, KeyError, TypeError):
             return None
         shape = _shape(alone)

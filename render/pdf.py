@@ -42,7 +42,7 @@ from .page_refs import cached_page_references
 from .part_hooks import Margins, keeping_margins, linking_out, recount
 from .paths import Resolver
 from .pdf_merge import WrittenPart, decode_part, encode_part, merge
-from .pdf_parts import Part, anchor_ids, contents_targets, parts_of, whole, with_page_numbers
+from .pdf_parts import Part, anchor_ids, contents_targets, link_targets, parts_of, whole, with_page_numbers
 from .svg_text import whole_word_svg_text
 from .tagging import repair
 from .templates import render_style_template
@@ -165,7 +165,7 @@ class PartWriter:
         return WrittenPart(data, record, dict(deferred), len(part.document.pages))
 
 
-# Laid-out pages hold about 1.5 MB each, in reference cycles that only a full collection frees.
+# Laid-out pages hold about 2.4 MB each, in reference cycles that only a full collection frees.
 # A process keeps the layouts it planned, for step 2, up to HELD_PAGES pages (a longer report's
 # other parts are laid out again when they are written), and collects once it has let go of
 # COLLECT_AFTER_PAGES pages: a short report (the 2022 report's 33 pages) is never collected, which
@@ -185,9 +185,12 @@ class PartStore:
         self.folder = folder
 
     @staticmethod
-    def key(html: str, css: str, first_page: int, total: int, variant: str) -> str:
+    def key(html: str, css: str, first_page: int, total: int, variant: str, linked: set[str]) -> str:
+        """A written part's key: what its layout depends on (flow.flow_key), its place, the PDF
+        standard, and the ids in other parts it links to (a link to an id that no part has any
+        more is dropped: the part's PDF changes though its HTML does not)."""
         h = hashlib.sha256(PART_FORMAT + flow_key(html, css).encode())
-        h.update(f"{first_page}/{total}/{variant}".encode())
+        h.update(f"{first_page}/{total}/{variant}/{sorted(linked)}".encode())
         return h.hexdigest()
 
     def get(self, key: str) -> WrittenPart | None:
@@ -318,7 +321,7 @@ class _Parts:
         part, html = self.parts[index], self.as_written[index]
         alone = replace(self.layout, chapters=part.chapters, glance=(), appendix=())
         laid, moves = _decide(self.writer, html, alone, lambda moves: self.html(index, moves), last)
-        plan = plan_of(laid.document, alone, moves, self.targets)
+        plan = plan_of(laid.document, moves, self.targets)
         self.plans[index] = plan
         self.plan_cache.put(self.keys[index], plan, part.name, alone)
         if moves:
@@ -407,11 +410,17 @@ class _Parts:
 
     def key(self, index: int) -> str:
         firsts, total, htmls, _ = self.placed()
-        return self.store.key(htmls[index], self.css, firsts[index], total, self.writer.variant)
+        linked = link_targets(htmls[index]) & self._elsewhere(index)
+        return self.store.key(htmls[index], self.css, firsts[index], total, self.writer.variant, linked)
+
+    def _elsewhere(self, index: int) -> set[str]:
+        """The ids of every other part."""
+        ids = self.placed()[3]
+        return set().union(*ids[:index], *ids[index + 1 :]) - ids[index]
 
     def write_one(self, index: int) -> WrittenPart:
         """Lay out (unless laid out here as it is printed) and write one part; keep it."""
-        firsts, total, htmls, ids = self.placed()
+        firsts, total, htmls, _ = self.placed()
         laid = self.laid.pop(index, None)
         if laid is not None:
             self.held -= len(laid.document.pages)
@@ -422,8 +431,7 @@ class _Parts:
             self.plans[index] = replace(plan, pages=len(laid.document.pages))
             self.laid[index] = laid
             raise _PagesMoved
-        elsewhere = set().union(*ids[:index], *ids[index + 1 :]) - ids[index]
-        written = self.writer.write(laid, firsts[index], total, elsewhere)
+        written = self.writer.write(laid, firsts[index], total, self._elsewhere(index))
         self.store.put(self.key(index), written)
         self._let_go(written.pages)
         return written

@@ -36,6 +36,7 @@ PLACED_PAGES = re.compile(r"@page[^{]*:(first|left|right|blank|nth)\b", re.IGNOR
 COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 PLACEHOLDER = "00"  # a contents page number before the pages are known (two figures wide)
 _ID = re.compile(r'\bid="([^"]+)"')
+_LINK = re.compile(r'\bhref="#([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -107,3 +108,8 @@ def with_page_numbers(part: Part, layout: LaidOutReport, pages: Mapping[str, int
 def anchor_ids(html: str) -> set[str]:
     """The ids of a part's HTML: the places links from other parts may point to."""
     return set(_ID.findall(html))
+
+
+def link_targets(html: str) -> set[str]:
+    """The ids a part's HTML links to."""
+    return set(_LINK.findall(html))
