@@ -116,7 +116,7 @@ class Forked:
 
     def _read(self) -> None:
         """Read the child's messages as they come, until it closes its end."""
-        buffer = b""
+        buffer = bytearray()  # grown in place: a 20 MB deck comes in 1 MB reads
         try:
             while chunk := os.read(self._fd, 1 << 20):
                 buffer += chunk
@@ -124,7 +124,8 @@ class Forked:
                     kind, size = _FRAME.unpack_from(buffer)
                     if len(buffer) < _FRAME.size + size:
                         break
-                    data, buffer = buffer[_FRAME.size : _FRAME.size + size], buffer[_FRAME.size + size :]
+                    data = bytes(buffer[_FRAME.size : _FRAME.size + size])
+                    del buffer[: _FRAME.size + size]
                     with self._news:
                         if kind == _SAID:
                             self._said.append(data)
